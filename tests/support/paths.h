@@ -1,0 +1,7 @@
+#pragma once
+#include <string>
+
+namespace tpmtls::test {
+// tests/data in the source tree (RFC 8448 traces, certificates, vector files).
+std::string data_path(const std::string& name);
+}  // namespace tpmtls::test

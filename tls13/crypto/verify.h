@@ -1,0 +1,45 @@
+// Signature verification for CertificateVerify (RFC 8446 §4.4.3) with the public key of a peer's
+// certificate, via mbedTLS:
+//   ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384  (DER-encoded ECDSA-Sig-Value)
+//   rsa_pss_rsae_sha256, rsa_pss_rsae_sha384        (PSS, MGF1 with the same hash, salt length
+//                                                     = hash length as §4.2.3 requires)
+// A signature that does not verify is decrypt_error (§4.4.3); a scheme that does not fit the
+// key (an RSA scheme for an EC key, a P-256 scheme for a P-384 key) is illegal_parameter.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "tls13/bytes.h"
+#include "tls13/types.h"
+
+namespace tpmtls {
+
+class PublicKey {
+public:
+    ~PublicKey();
+    PublicKey(PublicKey&&) noexcept;
+    PublicKey& operator=(PublicKey&&) noexcept;
+
+    // SubjectPublicKeyInfo, DER or PEM.
+    static Result<PublicKey> from_spki(ByteView der_or_pem);
+    // The subject public key of an X.509 certificate (DER).
+    static Result<PublicKey> from_certificate(ByteView der);
+
+    // Whether this key can verify signatures of `scheme` at all.
+    bool supports(SignatureScheme scheme) const;
+
+    struct Impl;
+    Impl& impl() const { return *impl_; }
+
+private:
+    PublicKey();
+    std::unique_ptr<Impl> impl_;
+};
+
+// The schemes verify_signature accepts, in our preference order.
+const std::vector<SignatureScheme>& verifiable_schemes();
+
+Status verify_signature(SignatureScheme scheme, const PublicKey& key, ByteView message, ByteView signature);
+
+}  // namespace tpmtls
