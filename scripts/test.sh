@@ -31,7 +31,7 @@ for preset in "${stages[@]}"; do
     log=build/$preset/ctest.log
     ctest --preset "$preset" -j "$jobs" --output-log "$log" || failed+=("$preset")
     summary+=("==== $preset ($((SECONDS - start)) s)")
-    summary+=("$(sed -n '/tests passed, /,$p' "$log" 2>/dev/null || true)")
+    summary+=("$(sed -n '/tests passed, /,$p' "$log" 2>/dev/null | grep -v '^\[ERROR_MESSAGE\]' || true)")
 done
 
 echo
