@@ -7,6 +7,7 @@
 namespace tpmtls {
 
 void SystemRandom::fill(std::span<uint8_t> out) {
+    if (out.empty()) return;  // randombytes_buf's buffer is declared nonnull; an empty span may be null
     ensure_sodium_initialized();
     randombytes_buf(out.data(), out.size());
 }
