@@ -62,25 +62,9 @@ std::string check_message(ByteView whole) {
     Reader r(whole);
     auto message = read_handshake_message(r);
     if (!message || !r.empty()) return "framing";
-    const ByteView body = message->body;
-    switch (message->type) {
-        case HandshakeType::client_hello: return fuzz::round_trip_problem<ClientHello>(body, decode_client_hello);
-        case HandshakeType::server_hello: return fuzz::round_trip_problem<ServerHello>(body, decode_server_hello);
-        case HandshakeType::encrypted_extensions:
-            return fuzz::round_trip_problem<EncryptedExtensions>(body, decode_encrypted_extensions);
-        case HandshakeType::certificate_request:
-            return fuzz::round_trip_problem<CertificateRequest>(body, decode_certificate_request);
-        case HandshakeType::certificate: return fuzz::round_trip_problem<Certificate>(body, decode_certificate);
-        case HandshakeType::certificate_verify:
-            return fuzz::round_trip_problem<CertificateVerify>(body, decode_certificate_verify);
-        case HandshakeType::finished:  // every RFC 8448 trace uses TLS_AES_128_GCM_SHA256
-            return fuzz::round_trip_problem<Finished>(body, [](ByteView b) { return decode_finished(b, 32); });
-        case HandshakeType::new_session_ticket:
-            return fuzz::round_trip_problem<NewSessionTicket>(body, decode_new_session_ticket);
-        case HandshakeType::end_of_early_data:
-            return fuzz::round_trip_problem<EndOfEarlyData>(body, decode_end_of_early_data);
-        default: return "unexpected type " + to_string(message->type);
-    }
+    // Every RFC 8448 trace uses TLS_AES_128_GCM_SHA256: Finished is 32 bytes.
+    const auto outcome = fuzz::check_any(message->type, message->body, 32);
+    return outcome.alert ? "decode failed: " + outcome.alert->to_string() : outcome.problem;
 }
 
 // The nth value named `field` that `side` prints in `trace`.
@@ -127,6 +111,24 @@ TEST_CASE("every RFC 8448 handshake message decodes and re-encodes to identical 
         CHECK_MESSAGE(by_type[t] > 0, to_string(t));
     // 6 ClientHellos in plaintext records (one per trace, two in §5) + 5 constructed (not §4's).
     CHECK(by_type[HandshakeType::client_hello] == 11);
+}
+
+TEST_CASE("every proper prefix of an RFC 8448 message body, and the body plus one byte, is decode_error") {
+    for (const auto& m : trace_messages()) {
+        CAPTURE(m.where);
+        const auto type = static_cast<HandshakeType>(m.whole[0]);
+        const ByteView body = ByteView(m.whole).subspan(4);
+        for (size_t n = 0; n < body.size(); ++n) {
+            const auto outcome = fuzz::check_any(type, body.first(n));
+            REQUIRE_MESSAGE(outcome.alert, "prefix of " << n << " bytes decoded");
+            CHECK(outcome.alert->description == AlertDescription::decode_error);
+        }
+        Bytes longer(body.begin(), body.end());
+        longer.push_back(0);
+        const auto outcome = fuzz::check_any(type, view(longer));
+        REQUIRE(outcome.alert);
+        CHECK(outcome.alert->description == AlertDescription::decode_error);
+    }
 }
 
 TEST_CASE("RFC 8448 §3 ClientHello and ServerHello carry the described values") {

@@ -154,17 +154,51 @@ std::string round_trip_problem(ByteView body, Decode decode, std::optional<M>* d
     return {};
 }
 
-// For LLVMFuzzerTestOneInput: a decode failure is fine (it must only be an Alert, which the
-// sanitizers watch for crashes); a success that does not round-trip aborts.
+// What decoding a body as one message type gave: the alert, or (when it decoded) the
+// round-trip problem, empty if none.
+struct Outcome {
+    std::optional<Alert> alert;
+    std::string problem;
+};
+
+template <class M, class Decode>
+Outcome check_one(ByteView body, Decode decode) {
+    auto decoded = decode(body);
+    if (!decoded) return {decoded.error(), {}};
+    return {std::nullopt, round_trip_problem<M>(body, decode)};
+}
+
+// Any message type by its wire code; Finished takes the hash length. An unknown type is
+// reported as unexpected_message, as the state machine would.
+inline Outcome check_any(HandshakeType type, ByteView body, size_t hash_length = 32) {
+    switch (type) {
+        case HandshakeType::client_hello: return check_one<ClientHello>(body, decode_client_hello);
+        case HandshakeType::server_hello: return check_one<ServerHello>(body, decode_server_hello);
+        case HandshakeType::encrypted_extensions:
+            return check_one<EncryptedExtensions>(body, decode_encrypted_extensions);
+        case HandshakeType::certificate_request: return check_one<CertificateRequest>(body, decode_certificate_request);
+        case HandshakeType::certificate: return check_one<Certificate>(body, decode_certificate);
+        case HandshakeType::certificate_verify: return check_one<CertificateVerify>(body, decode_certificate_verify);
+        case HandshakeType::finished:
+            return check_one<Finished>(body, [hash_length](ByteView b) { return decode_finished(b, hash_length); });
+        case HandshakeType::new_session_ticket: return check_one<NewSessionTicket>(body, decode_new_session_ticket);
+        case HandshakeType::key_update: return check_one<KeyUpdate>(body, decode_key_update);
+        case HandshakeType::end_of_early_data: return check_one<EndOfEarlyData>(body, decode_end_of_early_data);
+        default: return {make_alert(AlertDescription::unexpected_message, "unknown handshake type"), {}};
+    }
+}
+
+inline void abort_on_problem(const std::string& problem) {
+    if (problem.empty()) return;
+    std::fprintf(stderr, "round trip: %s\n", problem.c_str());
+    std::abort();
+}
+
+// For LLVMFuzzerTestOneInput: a decode failure is fine (it must only be an Alert; the
+// sanitizers watch for anything worse); a success that does not round-trip aborts.
 template <class M, class Decode>
 int fuzz_round_trip(const uint8_t* data, size_t size, Decode decode) {
-    const ByteView body(data, size);
-    if (!decode(body)) return 0;
-    const std::string problem = round_trip_problem<M>(body, decode);
-    if (!problem.empty()) {
-        std::fprintf(stderr, "round trip: %s\n", problem.c_str());
-        std::abort();
-    }
+    abort_on_problem(check_one<M>(ByteView(data, size), decode).problem);
     return 0;
 }
 
