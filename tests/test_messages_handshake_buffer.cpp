@@ -85,3 +85,17 @@ TEST_CASE("an empty buffer and a partial header") {
     CHECK(drain(buffer).size() == 1);
     CHECK(buffer.empty());
 }
+
+TEST_CASE("messages taken from one record stay readable until the next append") {
+    HandshakeBuffer buffer;
+    buffer.append(view(hex("1800000100" "1800000101")));
+    auto first = buffer.next();
+    auto second = buffer.next();
+    REQUIRE(first);
+    REQUIRE(second);
+    REQUIRE(first->has_value());
+    REQUIRE(second->has_value());
+    CHECK(to_hex((*first)->body) == "00");
+    CHECK(to_hex((*second)->body) == "01");
+    CHECK(buffer.empty());
+}

@@ -22,7 +22,7 @@ public:
     void append(ByteView fragment);
 
     // The next complete message, or nullopt until more bytes arrive. The message's views
-    // point into this buffer and stay valid until the next append() or next().
+    // point into this buffer and stay valid until the next append().
     // A header announcing a body longer than the maximum is illegal_parameter, before its body
     // is buffered (RFC 8446 names no alert; OpenSSL and BoringSSL answer an excessive message
     // size with illegal_parameter).
@@ -35,8 +35,6 @@ public:
     size_t buffered() const { return buffer_.size() - consumed_; }
 
 private:
-    void compact();
-
     Bytes buffer_;
     size_t consumed_ = 0;  // bytes of buffer_ already returned by next()
     size_t max_message_size_;
