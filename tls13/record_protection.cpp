@@ -31,6 +31,16 @@ std::string limit_reason(uint64_t limit) {
 
 }  // namespace
 
+std::array<uint8_t, aead_nonce_size> record_nonce(const Iv& iv, uint64_t sequence_number) {
+    // Creation checks the IV length; a shorter one here would be our bug, and leaves zeros.
+    std::array<uint8_t, aead_nonce_size> out{};
+    const ByteView bytes = iv.view().first(std::min(iv.size(), aead_nonce_size));
+    std::copy(bytes.begin(), bytes.end(), out.begin());
+    for (size_t i = 0; i < 8; ++i)
+        out[aead_nonce_size - 1 - i] ^= static_cast<uint8_t>(sequence_number >> (8 * i));
+    return out;
+}
+
 uint64_t encryption_record_limit(AeadAlgorithm alg) {
     switch (alg) {
         case AeadAlgorithm::aes_128_gcm:
@@ -50,14 +60,6 @@ Status RecordKeyState::check_limit(AlertDescription description) const {
     return ok();
 }
 
-std::array<uint8_t, aead_nonce_size> RecordKeyState::nonce() const {
-    std::array<uint8_t, aead_nonce_size> out{};
-    const ByteView iv = iv_.view();
-    std::copy(iv.begin(), iv.end(), out.begin());
-    for (size_t i = 0; i < 8; ++i)
-        out[aead_nonce_size - 1 - i] ^= static_cast<uint8_t>(sequence_number_ >> (8 * i));
-    return out;
-}
 
 // ---- sealing ---------------------------------------------------------------------------------
 

@@ -37,6 +37,10 @@ inline constexpr uint64_t sequence_number_record_limit = std::numeric_limits<uin
 // space for ChaCha20-Poly1305.
 uint64_t encryption_record_limit(AeadAlgorithm alg);
 
+// RFC 8446 §5.3: the per-record nonce, write_iv XOR the 64-bit sequence number encoded
+// big-endian and left-padded with zeros to the IV's 12 bytes.
+std::array<uint8_t, aead_nonce_size> record_nonce(const Iv& iv, uint64_t sequence_number);
+
 // The state both directions share: AEAD, IV, sequence number and how many records the key may
 // still protect.
 class RecordKeyState {
@@ -52,8 +56,7 @@ protected:
 
     // Fails once the key has protected record_limit records (§5.3, §5.5).
     Status check_limit(AlertDescription description) const;
-    // RFC 8446 §5.3: iv XOR the sequence number, left-padded with zeros to the IV length.
-    std::array<uint8_t, aead_nonce_size> nonce() const;
+    std::array<uint8_t, aead_nonce_size> nonce() const { return record_nonce(iv_, sequence_number_); }
 
     std::unique_ptr<Aead> aead_;
     Iv iv_;
