@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "support/result_testing.h"
 #include "support/rfc8448.h"
 #include "tls13/crypto/hkdf.h"
 #include "tls13/key_schedule.h"
@@ -14,20 +15,6 @@ using namespace tpmtls;
 using namespace tpmtls::test;
 
 namespace {
-
-Bytes unhex(std::string_view hex) {
-    auto b = from_hex(hex);
-    REQUIRE(b.ok());
-    return std::move(b).value();
-}
-std::string hex(ByteView v) { return to_hex(v); }
-std::string hex(const Secret& s) { return to_hex(s.view()); }
-
-template <class T>
-T must(Result<T> r) {
-    REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().to_string()));
-    return std::move(r).value();
-}
 
 const CipherSuiteInfo& suite(CipherSuite s) {
     static const CipherSuiteInfo aes128 = *cipher_suite_info(CipherSuite::TLS_AES_128_GCM_SHA256);
@@ -57,14 +44,14 @@ TEST_CASE("hkdf_label encodes RFC 8446 §7.1 HkdfLabel") {
 
 TEST_CASE("hkdf_label rejects what HkdfLabel cannot encode") {
     // opaque label<7..255> = "tls13 " + Label: 1..249 characters of Label.
-    CHECK(hkdf_label(32, "", {}).error().description == AlertDescription::internal_error);
+    CHECK(alert_of(hkdf_label(32, "", {})) == AlertDescription::internal_error);
     CHECK(hkdf_label(32, std::string(249, 'a'), {}).ok());
-    CHECK(hkdf_label(32, std::string(250, 'a'), {}).error().description == AlertDescription::internal_error);
+    CHECK(alert_of(hkdf_label(32, std::string(250, 'a'), {})) == AlertDescription::internal_error);
     // opaque context<0..255>.
     const Bytes context(255, 0x5a);
     CHECK(hkdf_label(32, "x", context).ok());
     const Bytes too_long(256, 0x5a);
-    CHECK(hkdf_label(32, "x", too_long).error().description == AlertDescription::internal_error);
+    CHECK(alert_of(hkdf_label(32, "x", too_long)) == AlertDescription::internal_error);
 }
 
 TEST_CASE("hkdf_expand_label matches RFC 9001 Appendix A (QUIC uses TLS 1.3's HKDF-Expand-Label)") {
@@ -180,7 +167,7 @@ TEST_CASE("tls_exporter matches OpenSSL's SSL_export_keying_material") {
         CHECK(hex(short_output) != std::string(c.expected).substr(0, 64));
     }
     const ExporterMasterSecret secret(Bytes(32, 1));
-    CHECK(tls_exporter(HashAlgorithm::sha256, secret, "EXPORTER-x", {}, 255 * 32 + 1).error().description ==
+    CHECK(alert_of(tls_exporter(HashAlgorithm::sha256, secret, "EXPORTER-x", {}, 255 * 32 + 1)) ==
           AlertDescription::internal_error);
 }
 
@@ -228,11 +215,11 @@ TEST_CASE("a zero PSK and no PSK give the same early secret; no (EC)DHE means ze
 TEST_CASE("Derive-Secret refuses a transcript hash of the wrong length") {
     const EarlySecret early = early_secret(HashAlgorithm::sha384, {});
     const Bytes sha256_hash = hash(HashAlgorithm::sha256, {});
-    CHECK(derive_secret(HashAlgorithm::sha384, early, "derived", sha256_hash).error().description ==
+    CHECK(alert_of(derive_secret(HashAlgorithm::sha384, early, "derived", sha256_hash)) ==
           AlertDescription::internal_error);
-    CHECK(client_early_traffic_secret(HashAlgorithm::sha384, early, sha256_hash).error().description ==
+    CHECK(alert_of(client_early_traffic_secret(HashAlgorithm::sha384, early, sha256_hash)) ==
           AlertDescription::internal_error);
-    CHECK(finished_verify_data(HashAlgorithm::sha384, early, sha256_hash).error().description ==
+    CHECK(alert_of(finished_verify_data(HashAlgorithm::sha384, early, sha256_hash)) ==
           AlertDescription::internal_error);
 }
 

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 
+#include "support/result_testing.h"
 #include "support/rfc8448.h"
 #include "tls13/key_schedule.h"
 #include "tls13/record_layer.h"
@@ -30,16 +31,6 @@ const CipherSuiteInfo& suite() {
     static const CipherSuiteInfo info = *cipher_suite_info(CipherSuite::TLS_AES_128_GCM_SHA256);
     return info;
 }
-
-std::string hex(ByteView v) { return to_hex(v); }
-std::string hex(const Secret& s) { return to_hex(s.view()); }
-
-template <class T>
-T must(Result<T> r) {
-    REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().to_string()));
-    return std::move(r).value();
-}
-void must(Status s) { REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().to_string())); }
 
 bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }

@@ -3,6 +3,7 @@
 // test_rfc8448_replay checks every transcript hash RFC 8448 prints; these are the unit rules.
 #include <doctest/doctest.h>
 
+#include "support/result_testing.h"
 #include "support/rfc8448.h"
 #include "tls13/transcript.h"
 #include "tls13/types.h"
@@ -11,15 +12,6 @@ using namespace tpmtls;
 using namespace tpmtls::test;
 
 namespace {
-
-std::string hex(ByteView v) { return to_hex(v); }
-
-template <class T>
-T must(Result<T> r) {
-    REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().to_string()));
-    return std::move(r).value();
-}
-void must(Status s) { REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().to_string())); }
 
 Bytes concat(std::initializer_list<ByteView> parts) {
     Bytes out;
@@ -37,8 +29,8 @@ TEST_CASE("messages added before the algorithm is known are hashed once it is") 
     Transcript t;
     CHECK_FALSE(t.algorithm().has_value());
     must(t.add(client_hello()));
-    CHECK(t.hash().error().description == AlertDescription::internal_error);
-    CHECK(t.hash_with({}).error().description == AlertDescription::internal_error);
+    CHECK(alert_of(t.hash()) == AlertDescription::internal_error);
+    CHECK(alert_of(t.hash_with({})) == AlertDescription::internal_error);
     must(t.add(server_hello()));
     must(t.set_algorithm(HashAlgorithm::sha256));
     CHECK(t.algorithm() == HashAlgorithm::sha256);
@@ -65,7 +57,7 @@ TEST_CASE("the algorithm is fixed once set") {
     Transcript t;
     must(t.set_algorithm(HashAlgorithm::sha256));
     must(t.set_algorithm(HashAlgorithm::sha256));
-    CHECK(t.set_algorithm(HashAlgorithm::sha384).error().description == AlertDescription::internal_error);
+    CHECK(alert_of(t.set_algorithm(HashAlgorithm::sha384)) == AlertDescription::internal_error);
     CHECK(hex(must(t.hash())) == hex(hash(HashAlgorithm::sha256, {})));
 }
 
@@ -85,7 +77,7 @@ TEST_CASE("add() takes exactly one whole handshake message") {
     };
     for (const auto& b : bad) {
         CAPTURE(b.name);
-        CHECK(t.add(b.bytes).error().description == AlertDescription::internal_error);
+        CHECK(alert_of(t.add(b.bytes)) == AlertDescription::internal_error);
     }
     CHECK(t.message_count() == 0);
     CHECK(hex(must(t.hash())) == hex(hash(HashAlgorithm::sha256, {})));
@@ -102,7 +94,7 @@ TEST_CASE("HelloRetryRequest replaces ClientHello1 with message_hash (RFC 8446 ย
 
     Transcript t;  // the client: the suite is learned from the HelloRetryRequest
     must(t.add(ch1));
-    CHECK(t.replace_client_hello_with_message_hash().error().description == AlertDescription::internal_error);
+    CHECK(alert_of(t.replace_client_hello_with_message_hash()) == AlertDescription::internal_error);
     must(t.set_algorithm(HashAlgorithm::sha256));
     must(t.replace_client_hello_with_message_hash());
     // message_hash(254), uint24 length 32, Hash(ClientHello1).
@@ -116,16 +108,16 @@ TEST_CASE("HelloRetryRequest replaces ClientHello1 with message_hash (RFC 8446 ย
     // RFC 8448 ยง5 prints this hash as the context of "c hs traffic".
     CHECK(hex(must(t.hash())) == hex(hrr.find("server", "derive secret \"tls13 c hs traffic\"").at("hash")));
     // Only once, and only over exactly ClientHello1.
-    CHECK(t.replace_client_hello_with_message_hash().error().description == AlertDescription::internal_error);
+    CHECK(alert_of(t.replace_client_hello_with_message_hash()) == AlertDescription::internal_error);
 }
 
 TEST_CASE("message_hash needs exactly one message before it") {
     Transcript none(HashAlgorithm::sha256);
-    CHECK(none.replace_client_hello_with_message_hash().error().description == AlertDescription::internal_error);
+    CHECK(alert_of(none.replace_client_hello_with_message_hash()) == AlertDescription::internal_error);
     Transcript two(HashAlgorithm::sha256);
     must(two.add(client_hello()));
     must(two.add(server_hello()));
-    CHECK(two.replace_client_hello_with_message_hash().error().description == AlertDescription::internal_error);
+    CHECK(alert_of(two.replace_client_hello_with_message_hash()) == AlertDescription::internal_error);
 }
 
 TEST_CASE("message_hash with SHA-384 carries a 48-byte hash") {
