@@ -77,7 +77,7 @@ public:
     // inside the encryption (§5.4). content <= 2^14 bytes, content + 1 + padding <= 2^14 + 1;
     // handshake and alert content must not be empty (§5.4); change_cipher_spec is never
     // protected (§5). Violations, and sealing once the record limit is reached, are
-    // internal_error and leave `out` as it was.
+    // internal_error and leave `out` as it was. `content` must not point into `out`, which may grow.
     Status seal(ContentType type, ByteView content, size_t padding, Bytes& out);
 
 private:
