@@ -1,0 +1,125 @@
+#include "tls13/software_signer.h"
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/rsa.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include "tls13/crypto/hash.h"
+#include "tls13/secret.h"
+
+namespace tpmtls {
+
+struct SoftwareSigner::Impl {
+    mbedtls_pk_context pk;
+    Random* random = nullptr;
+    Impl() { mbedtls_pk_init(&pk); }
+    ~Impl() { mbedtls_pk_free(&pk); }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+};
+
+namespace {
+
+int rng_adapter(void* ctx, unsigned char* out, size_t len) {
+    static_cast<Random*>(ctx)->fill(std::span<uint8_t>(out, len));
+    return 0;
+}
+
+mbedtls_ecp_group_id curve_of(const mbedtls_pk_context& pk) {
+    return mbedtls_pk_ec(pk)->grp.id;
+}
+
+}  // namespace
+
+SoftwareSigner::SoftwareSigner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SoftwareSigner::~SoftwareSigner() = default;
+
+Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_key(ByteView pem_or_der, Random& random) {
+    auto impl = std::make_unique<Impl>();
+    impl->random = &random;
+    // PEM must be NUL-terminated for mbedTLS; copy into a buffer we wipe afterwards.
+    Bytes buffer(pem_or_der.begin(), pem_or_der.end());
+    const std::string_view text(reinterpret_cast<const char*>(buffer.data()), buffer.size());
+    if (text.find("-----BEGIN") != std::string_view::npos) buffer.push_back(0);
+    const int rc = mbedtls_pk_parse_key(&impl->pk, buffer.data(), buffer.size(), nullptr, 0);
+    secure_wipe(buffer.data(), buffer.size());
+    if (rc != 0) return fail(AlertDescription::internal_error, "cannot parse private key (PEM or DER, unencrypted)");
+
+    const mbedtls_pk_type_t type = mbedtls_pk_get_type(&impl->pk);
+    if (type == MBEDTLS_PK_ECKEY || type == MBEDTLS_PK_ECDSA) {
+        const auto curve = curve_of(impl->pk);
+        if (curve != MBEDTLS_ECP_DP_SECP256R1 && curve != MBEDTLS_ECP_DP_SECP384R1)
+            return fail(AlertDescription::internal_error, "EC key must be on P-256 or P-384");
+    } else if (type == MBEDTLS_PK_RSA) {
+        if (mbedtls_pk_get_bitlen(&impl->pk) < 2048)
+            return fail(AlertDescription::internal_error, "RSA key shorter than 2048 bits");
+    } else {
+        return fail(AlertDescription::internal_error, "unsupported private key type");
+    }
+    return std::unique_ptr<SoftwareSigner>(new SoftwareSigner(std::move(impl)));
+}
+
+Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_file(const std::string& path, Random& random) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(AlertDescription::internal_error, "cannot read private key " + path);
+    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto signer = from_key(view(data), random);
+    secure_wipe(data.data(), data.size());
+    if (!signer) return fail(AlertDescription::internal_error, path + ": " + signer.error().reason);
+    return signer;
+}
+
+std::vector<SignatureScheme> SoftwareSigner::schemes() const {
+    if (mbedtls_pk_get_type(&impl_->pk) == MBEDTLS_PK_RSA)
+        return {SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384};
+    return {curve_of(impl_->pk) == MBEDTLS_ECP_DP_SECP384R1 ? SignatureScheme::ecdsa_secp384r1_sha384
+                                                            : SignatureScheme::ecdsa_secp256r1_sha256};
+}
+
+std::string SoftwareSigner::description() const {
+    if (mbedtls_pk_get_type(&impl_->pk) == MBEDTLS_PK_RSA)
+        return "software RSA-" + std::to_string(mbedtls_pk_get_bitlen(&impl_->pk)) + " key";
+    return curve_of(impl_->pk) == MBEDTLS_ECP_DP_SECP384R1 ? "software ECDSA P-384 key" : "software ECDSA P-256 key";
+}
+
+Result<Bytes> SoftwareSigner::sign(SignatureScheme scheme, ByteView content) {
+    const auto offered = schemes();
+    if (std::find(offered.begin(), offered.end(), scheme) == offered.end())
+        return fail(AlertDescription::internal_error, "key cannot sign with " + to_string(scheme));
+    const bool sha384 = scheme == SignatureScheme::ecdsa_secp384r1_sha384 || scheme == SignatureScheme::rsa_pss_rsae_sha384;
+    const HashAlgorithm alg = sha384 ? HashAlgorithm::sha384 : HashAlgorithm::sha256;
+    const mbedtls_md_type_t md = sha384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
+    const Bytes digest = hash(alg, content);
+
+    Bytes signature(MBEDTLS_PK_SIGNATURE_MAX_SIZE);
+    size_t length = 0;
+    if (mbedtls_pk_get_type(&impl_->pk) == MBEDTLS_PK_RSA) {
+        // RFC 8446 §4.2.3: RSASSA-PSS with MGF1 of the same hash and a salt as long as the hash.
+        mbedtls_rsa_context* rsa = mbedtls_pk_rsa(impl_->pk);
+        mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, md);
+        length = mbedtls_rsa_get_len(rsa);
+        if (mbedtls_rsa_rsassa_pss_sign_ext(rsa, rng_adapter, impl_->random, md, static_cast<unsigned>(digest.size()),
+                                            digest.data(), static_cast<int>(digest.size()), signature.data()) != 0)
+            return fail(AlertDescription::internal_error, "RSA-PSS signing failed");
+    } else {
+        if (mbedtls_pk_sign(&impl_->pk, md, digest.data(), digest.size(), signature.data(), &length, rng_adapter,
+                            impl_->random) != 0)
+            return fail(AlertDescription::internal_error, "ECDSA signing failed");
+    }
+    signature.resize(length);
+    return signature;
+}
+
+Result<Bytes> SoftwareSigner::public_key_der() const {
+    Bytes buffer(1024);
+    const int n = mbedtls_pk_write_pubkey_der(&impl_->pk, buffer.data(), buffer.size());
+    if (n <= 0) return fail(AlertDescription::internal_error, "cannot encode public key");
+    // mbedTLS writes at the end of the buffer.
+    return Bytes(buffer.end() - n, buffer.end());
+}
+
+}  // namespace tpmtls

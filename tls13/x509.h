@@ -1,0 +1,82 @@
+// Certificate chain validation over libmbedx509 (RFC 8446 §4.4.2.4, RFC 5280, RFC 6125):
+// chain building to a configured trust anchor, validity dates judged by the injected clock,
+// key usage digitalSignature, EKU serverAuth / clientAuth, and the expected host name or IP
+// address against the leaf's subjectAltName. Failures carry the RFC 8446 §6.2 alert.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tls13/bytes.h"
+#include "tls13/crypto/verify.h"
+
+namespace tpmtls {
+
+enum class CertificatePurpose : uint8_t { server_auth, client_auth };
+
+// What the application learns about a verified peer.
+struct PeerIdentity {
+    std::string subject;                    // RFC 4514-ish, as mbedTLS prints it: "CN=dev1, O=Acme"
+    std::vector<std::string> dns_names;     // subjectAltName dNSName entries
+    std::vector<std::string> ip_addresses;  // subjectAltName iPAddress entries, text form
+    Bytes sha256_fingerprint;               // SHA-256 of the leaf certificate's DER
+};
+
+class TrustStore {
+public:
+    TrustStore();
+    ~TrustStore();
+    TrustStore(TrustStore&&) noexcept;
+    TrustStore& operator=(TrustStore&&) noexcept;
+
+    // One or more PEM "CERTIFICATE" blocks, or a single DER certificate.
+    static Result<TrustStore> from_pem_or_der(ByteView data);
+    static Result<TrustStore> from_file(const std::string& path);
+    Status add(ByteView pem_or_der);
+    size_t size() const;
+
+    struct Impl;
+    Impl& impl() const { return *impl_; }
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+struct ChainPolicy {
+    CertificatePurpose purpose = CertificatePurpose::server_auth;
+    // A DNS name or an IP literal the leaf must be issued for; empty skips the name check
+    // (client certificates are identified, not named).
+    std::string expected_name;
+    int64_t now_unix_seconds = 0;
+};
+
+// The outcome of a successful validation. Only verify_certificate_chain makes one, so code that
+// holds a VerifiedChain knows the key in it was vouched for (STYLE.md §12).
+class VerifiedChain {
+public:
+    const PublicKey& leaf_key() const { return leaf_key_; }
+    const PeerIdentity& identity() const { return identity_; }
+
+private:
+    friend Result<VerifiedChain> verify_certificate_chain(const TrustStore&, const std::vector<ByteView>&,
+                                                          const ChainPolicy&);
+    VerifiedChain(PublicKey key, PeerIdentity identity) : leaf_key_(std::move(key)), identity_(std::move(identity)) {}
+    PublicKey leaf_key_;
+    PeerIdentity identity_;
+};
+
+// `chain` is leaf first, as the Certificate message carries it (§4.4.2: later certificates
+// are intermediates in any order; a trust anchor may be included or left out).
+Result<VerifiedChain> verify_certificate_chain(const TrustStore& anchors, const std::vector<ByteView>& chain,
+                                               const ChainPolicy& policy);
+
+// Name matching of RFC 6125 §6.4: case-insensitive, a wildcard only as the whole left-most
+// label and matching exactly one label; never for IP literals.
+bool dns_name_matches(std::string_view pattern, std::string_view host);
+
+// The identity fields of a single certificate, without validating it (for logs and tests).
+Result<PeerIdentity> describe_certificate(ByteView der);
+
+}  // namespace tpmtls
