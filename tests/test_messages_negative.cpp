@@ -24,7 +24,7 @@ struct Case {
 
 std::string zeros(size_t n) { return std::string(2 * n, '0'); }
 std::string length_hex(size_t prefix_bytes, size_t n) {
-    char buf[8];
+    char buf[40];
     std::snprintf(buf, sizeof buf, "%0*zx", static_cast<int>(2 * prefix_bytes), n);
     return buf;
 }
