@@ -18,7 +18,7 @@ namespace tpmtls {
 
 struct ClientHello {
     uint16_t legacy_version = tls12_version;
-    Random random{};
+    HelloRandom random{};
     Bytes legacy_session_id;
     std::vector<CipherSuite> cipher_suites;  // unknown values kept (GREASE); §4.1.2 says ignore
     Extensions extensions;                   // wire order; pre_shared_key last

@@ -4,9 +4,9 @@
 
 namespace tpmtls {
 
-Result<Random> read_random(Reader& r) {
-    const ByteView bytes = TRY(r.bytes(Random{}.size()));
-    Random random;
+Result<HelloRandom> read_random(Reader& r) {
+    const ByteView bytes = TRY(r.bytes(HelloRandom{}.size()));
+    HelloRandom random;
     std::copy(bytes.begin(), bytes.end(), random.begin());
     return random;
 }

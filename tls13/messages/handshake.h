@@ -14,7 +14,7 @@
 namespace tpmtls {
 
 // RFC 8446 §4.1.2: ClientHello.random and ServerHello.random.
-using Random = std::array<uint8_t, 32>;
+using HelloRandom = std::array<uint8_t, 32>;
 
 // One framed message; both views point into the caller's buffer.
 struct HandshakeMessage {
@@ -29,7 +29,7 @@ struct HandshakeMessage {
 Result<HandshakeMessage> read_handshake_message(Reader& r);
 
 // RFC 8446 §4.1.2 / §4.1.3: the 32-byte random of a hello.
-Result<Random> read_random(Reader& r);
+Result<HelloRandom> read_random(Reader& r);
 
 // Writes the 4-byte header and the body `body()` writes.
 template <class F>

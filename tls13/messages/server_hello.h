@@ -16,13 +16,13 @@
 namespace tpmtls {
 
 // RFC 8446 §4.1.3: the special Random value of a HelloRetryRequest.
-inline constexpr Random hello_retry_request_random = {
+inline constexpr HelloRandom hello_retry_request_random = {
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
 
 struct ServerHello {
     uint16_t legacy_version = tls12_version;
-    Random random{};
+    HelloRandom random{};
     Bytes legacy_session_id_echo;
     CipherSuite cipher_suite{};
     Extensions extensions;
