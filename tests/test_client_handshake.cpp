@@ -14,11 +14,6 @@ using namespace tpmtls::test;
 
 namespace {
 
-const TestPki& pki() {
-    static const TestPki value = make_test_pki();
-    return value;
-}
-
 std::vector<ExtensionType> types_of(const Extensions& extensions) {
     std::vector<ExtensionType> out;
     for (const auto& e : extensions) out.push_back(e.type);

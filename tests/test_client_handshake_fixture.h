@@ -267,6 +267,12 @@ struct ClientUnderTest {
     std::unique_ptr<Handshake> handshake;
 };
 
+// One test PKI per program: key generation is the slow part.
+inline const TestPki& pki() {
+    static const TestPki value = make_test_pki();
+    return value;
+}
+
 inline ClientConfig client_config(const TestPki& pki) {
     ClientConfig config;
     config.server_name = "localhost";
