@@ -1,0 +1,286 @@
+#include "tls13/server_handshake.h"
+
+#include "tls13/extensions/alpn.h"
+#include "tls13/extensions/negotiation.h"
+#include "tls13/extensions/server_name.h"
+
+namespace tpmtls {
+
+std::unique_ptr<Handshake> make_server_handshake(ServerConfig config, HandshakeContext context) {
+    return std::make_unique<ServerHandshake>(std::move(config), context);
+}
+
+ServerHandshake::ServerHandshake(ServerConfig config, HandshakeContext context)
+    : config_(std::move(config)), context_(context) {}
+
+const char* ServerHandshake::state_name() const {
+    switch (state_) {
+        case State::start: return "START";
+        case State::wait_cert: return "WAIT_CERT";
+        case State::wait_cv: return "WAIT_CV";
+        case State::wait_finished: return "WAIT_FINISHED";
+        case State::connected: return "CONNECTED";
+        case State::failed: return "FAILED";
+        default: return "UNKNOWN";
+    }
+}
+
+// Appendix A.2: the server speaks second; it waits for a ClientHello.
+Status ServerHandshake::start() { return ok(); }
+
+Status ServerHandshake::on_message(const HandshakeMessage& message) {
+    auto handled = dispatch(message);
+    // The connection sends the alert and stops; nothing more is accepted here either.
+    if (!handled) state_ = State::failed;
+    return handled;
+}
+
+Status ServerHandshake::dispatch(const HandshakeMessage& message) {
+    switch (state_) {
+        case State::start:
+            if (message.type == HandshakeType::client_hello)
+                return on_client_hello(TRY(decode_client_hello(message.body)), message.whole);
+            break;
+        case State::wait_cert:
+            if (message.type == HandshakeType::certificate)
+                return on_certificate(TRY(decode_certificate(message.body)), message.whole);
+            break;
+        case State::wait_cv:
+            if (message.type == HandshakeType::certificate_verify)
+                return on_certificate_verify(TRY(decode_certificate_verify(message.body)), message.whole);
+            break;
+        case State::wait_finished:
+            if (message.type == HandshakeType::finished)
+                return on_finished(TRY(decode_finished(message.body, hash_size(suite().hash))), message.whole);
+            break;
+        case State::connected:
+            // §4.6: the only post-handshake message a client sends us is KeyUpdate (we never
+            // send post_handshake_auth or NewSessionTicket yet).
+            if (message.type == HandshakeType::key_update) return on_key_update(TRY(decode_key_update(message.body)));
+            break;
+        default:
+            break;
+    }
+    // RFC 8446 §6.2 / Appendix A: anything the current state does not expect.
+    return fail(AlertDescription::unexpected_message, to_string(message.type) + " in " + state_name());
+}
+
+Status ServerHandshake::send(Result<Bytes> whole_message) {
+    const Bytes message = TRY(std::move(whole_message));
+    TRY(transcript_.add(view(message)));
+    return context_.io.send_handshake(view(message));
+}
+
+// RFC 8446 §D.4: in compatibility mode (the client sent a legacy_session_id) the server sends
+// one dummy change_cipher_spec right after its first handshake message, ServerHello or
+// HelloRetryRequest.
+Status ServerHandshake::send_change_cipher_spec_once(const ClientHello& hello) {
+    if (hello.legacy_session_id.empty() || change_cipher_spec_sent_) return ok();
+    change_cipher_spec_sent_ = true;
+    return context_.io.send_change_cipher_spec();
+}
+
+Status ServerHandshake::on_client_hello(const ClientHello& hello, ByteView whole) {
+    if (config_.client_auth != ClientAuthMode::off && config_.client_trust_anchors == nullptr)
+        return fail(AlertDescription::internal_error, "client authentication configured without trust anchors");
+    const bool second_hello = hello_retry_group_.has_value();
+    ServerNegotiation negotiated = TRY(negotiate_client_hello(config_, hello, hello_retry_group_));
+    if (second_hello) {
+        // §4.1.2: the second ClientHello is the first with only key_share (and a few others)
+        // changed; §4.1.4: the ServerHello keeps the HelloRetryRequest's suite.
+        if (negotiated.suite.suite != suite().suite)
+            return fail(AlertDescription::illegal_parameter, "second ClientHello changed the cipher suite choice");
+        if (hello.legacy_session_id != legacy_session_id_)
+            return fail(AlertDescription::illegal_parameter, "second ClientHello changed legacy_session_id");
+    } else {
+        suite_ = negotiated.suite;
+        legacy_session_id_ = hello.legacy_session_id;
+        TRY(transcript_.set_algorithm(suite().hash));
+        // §5: from the first ClientHello on, a peer's compatibility-mode CCS is dropped.
+        context_.io.allow_change_cipher_spec(true);
+    }
+    TRY(transcript_.add(whole));
+    // RECVD_CH: no share for the group we want means asking for it (once; the second
+    // ClientHello must carry it, negotiate_client_hello checks).
+    if (!negotiated.client_share) return send_hello_retry_request(hello, negotiated);
+    // NEGOTIATED -> WAIT_FLIGHT2
+    TRY(send_server_hello(hello, negotiated));
+    TRY(send_server_flight(negotiated));
+    state_ = config_.client_auth == ClientAuthMode::off ? State::wait_finished : State::wait_cert;
+    return ok();
+}
+
+// RFC 8446 §4.1.4: the HelloRetryRequest names the suite and the group we want.
+Status ServerHandshake::send_hello_retry_request(const ClientHello& hello, const ServerNegotiation& negotiated) {
+    ServerHello retry;
+    retry.random = hello_retry_request_random;
+    retry.legacy_session_id_echo = hello.legacy_session_id;
+    retry.cipher_suite = suite().suite;
+    retry.extensions.push_back(TRY(encode_supported_versions_server_hello(tls13_version)));
+    retry.extensions.push_back(TRY(encode_key_share_hello_retry_request(negotiated.group)));
+    // §4.4.1: ClientHello1 becomes message_hash(Hash(ClientHello1)) before the HRR is added.
+    TRY(transcript_.replace_client_hello_with_message_hash());
+    TRY(send(encode_handshake(retry)));
+    TRY(send_change_cipher_spec_once(hello));
+    hello_retry_group_ = negotiated.group;
+    session_.hello_retry_request = true;
+    state_ = State::start;
+    return ok();
+}
+
+// RFC 8446 §4.1.3, then the handshake keys of §7.1.
+Status ServerHandshake::send_server_hello(const ClientHello& hello, const ServerNegotiation& negotiated) {
+    const HashAlgorithm alg = suite().hash;
+    const auto key_exchange = TRY(generate_key_exchange(negotiated.group, context_.random));
+    // §4.2.8: the client's share is checked here (illegal_parameter), before we send anything.
+    const Secret shared = TRY(key_exchange->shared_secret(view(negotiated.client_share->key_exchange)));
+
+    ServerHello reply;
+    context_.random.fill(reply.random);
+    reply.legacy_session_id_echo = hello.legacy_session_id;
+    reply.cipher_suite = suite().suite;
+    const KeyShareEntry server_share{negotiated.group, to_bytes(key_exchange->public_key())};
+    reply.extensions.push_back(TRY(encode_key_share_server_hello(server_share)));
+    reply.extensions.push_back(TRY(encode_supported_versions_server_hello(tls13_version)));
+    TRY(send(encode_handshake(reply)));
+    TRY(send_change_cipher_spec_once(hello));
+
+    const EarlySecret early = early_secret(alg, ByteView());  // no PSK yet (resumption issue)
+    handshake_secret_ = TRY(handshake_secret(alg, early, shared.view()));
+    const Bytes hello_hash = TRY(transcript_.hash());
+    client_handshake_secret_ = TRY(client_handshake_traffic_secret(alg, handshake_secret_, view(hello_hash)));
+    server_handshake_secret_ = TRY(server_handshake_traffic_secret(alg, handshake_secret_, view(hello_hash)));
+    TRY(context_.io.set_write_secret(suite(), server_handshake_secret_));
+    TRY(context_.io.set_read_secret(suite(), client_handshake_secret_));
+
+    session_.suite = suite().suite;
+    session_.group = negotiated.group;
+    session_.server_name = negotiated.server_name.value_or("");
+    session_.alpn = negotiated.alpn ? std::string(negotiated.alpn->begin(), negotiated.alpn->end()) : "";
+    session_.own_signature_scheme = negotiated.signature_scheme;
+    return ok();
+}
+
+// EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify, Finished
+// (§4.3-§4.4), then our application write key (§7.1: "server_application_traffic_secret_0"
+// over ClientHello...server Finished).
+Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) {
+    const HashAlgorithm alg = suite().hash;
+    EncryptedExtensions encrypted;
+    // RFC 6066 §3: a server that used the name answers with an empty server_name.
+    if (negotiated.server_name) encrypted.extensions.push_back(encode_server_name_encrypted_extensions());
+    if (negotiated.alpn) encrypted.extensions.push_back(TRY(encode_alpn_encrypted_extensions(view(*negotiated.alpn))));
+    TRY(send(encode_handshake(encrypted)));
+
+    if (config_.client_auth != ClientAuthMode::off) {
+        // §4.3.2: an empty context during the handshake; the schemes we verify, for the
+        // CertificateVerify and for the chain.
+        CertificateRequest request;
+        request.extensions.push_back(TRY(encode_signature_algorithms(config_.signature_schemes)));
+        request.extensions.push_back(TRY(encode_signature_algorithms_cert(config_.signature_schemes)));
+        certificate_request_extensions_ = request.extensions;
+        TRY(send(encode_handshake(request)));
+    }
+
+    TRY(send(build_certificate(ByteView(), config_.credentials.chain)));
+    const Bytes certificate_hash = TRY(transcript_.hash());
+    TRY(send(build_certificate_verify(*config_.credentials.signer, negotiated.signature_scheme, Role::server,
+                                      view(certificate_hash))));
+    const Bytes certificate_verify_hash = TRY(transcript_.hash());
+    TRY(send(build_finished(alg, server_handshake_secret_, view(certificate_verify_hash))));
+
+    master_secret_ = TRY(master_secret(alg, handshake_secret_));
+    handshake_secret_.wipe();
+    const Bytes server_finished_hash = TRY(transcript_.hash());
+    client_application_secret_ =
+        TRY(client_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
+    TrafficSecret server_application = TRY(server_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
+    ExporterMasterSecret exporter = TRY(exporter_master_secret(alg, master_secret_, view(server_finished_hash)));
+    // §4.4.4 / Appendix A.2: we may send application data now; we read the client's handshake
+    // keys until its Finished.
+    TRY(context_.io.set_write_secret(suite(), server_application));
+    application_keys_ = ApplicationKeys(Role::server, suite(), client_application_secret_.clone(),
+                                        std::move(server_application), std::move(exporter));
+    server_handshake_secret_.wipe();
+    return ok();
+}
+
+// WAIT_CERT (§4.4.2, §4.4.2.4): the client's answer to our CertificateRequest.
+Status ServerHandshake::on_certificate(const Certificate& message, ByteView whole) {
+    // §4.4.2: the context echoes the CertificateRequest's, which was empty.
+    if (!message.certificate_request_context.empty())
+        return fail(AlertDescription::illegal_parameter, "client Certificate has a non-empty request context");
+    // §4.4.2: the client's entry extensions "MUST correspond to extensions in the
+    // CertificateRequest message from the server".
+    for (const auto& entry : message.certificate_list)
+        TRY(check_offered(entry.extensions, certificate_request_extensions_, false));
+    TRY(transcript_.add(whole));
+    if (message.certificate_list.empty()) {
+        // §4.4.2.4: "If the client does not send any certificates ... the server MAY at its
+        // discretion either continue the handshake without client authentication, or abort the
+        // handshake with a certificate_required alert."
+        if (config_.client_auth == ClientAuthMode::required)
+            return fail(AlertDescription::certificate_required, "client sent no certificate");
+        state_ = State::wait_finished;
+        return ok();
+    }
+    const ChainPolicy policy{CertificatePurpose::client_auth, "", context_.clock.unix_seconds()};
+    client_chain_ = TRY(verify_certificate_chain(*config_.client_trust_anchors, certificate_chain_of(message), policy));
+    state_ = State::wait_cv;
+    return ok();
+}
+
+// WAIT_CV (§4.4.3): signed over the transcript through the client's Certificate.
+Status ServerHandshake::on_certificate_verify(const CertificateVerify& message, ByteView whole) {
+    const Bytes certificate_hash = TRY(transcript_.hash());
+    client_certificate_verify_ = TRY(verify_certificate_verify(*client_chain_, message, config_.signature_schemes,
+                                                               Role::client, view(certificate_hash)));
+    TRY(transcript_.add(whole));
+    state_ = State::wait_finished;
+    return ok();
+}
+
+// WAIT_FINISHED (§4.4.4): then the client's application keys and the resumption secret.
+Status ServerHandshake::on_finished(const Finished& message, ByteView whole) {
+    const HashAlgorithm alg = suite().hash;
+    // STYLE.md §12: a certificate we accepted must have been proven by its CertificateVerify.
+    if (client_chain_ && !client_certificate_verify_)
+        return fail(AlertDescription::internal_error, "client certificate without a verified CertificateVerify");
+    const Bytes before_finished = TRY(transcript_.hash());
+    TRY(verify_finished(alg, client_handshake_secret_, view(before_finished), message));
+    TRY(transcript_.add(whole));
+    TRY(context_.io.set_read_secret(suite(), client_application_secret_));
+    const Bytes client_finished_hash = TRY(transcript_.hash());
+    resumption_master_ = TRY(tpmtls::resumption_master_secret(alg, master_secret_, view(client_finished_hash)));
+    // §5: the compatibility CCS window closes with the peer's Finished.
+    context_.io.allow_change_cipher_spec(false);
+
+    if (client_chain_) {
+        session_.peer_identity = client_chain_->identity();
+        session_.peer_signature_scheme = client_certificate_verify_->scheme();
+    }
+    client_handshake_secret_.wipe();
+    client_application_secret_.wipe();
+    master_secret_.wipe();
+    state_ = State::connected;
+    return ok();
+}
+
+// CONNECTED (§4.6.3).
+Status ServerHandshake::on_key_update(const KeyUpdate& message) {
+    return application_keys_.on_key_update(context_.io, message);
+}
+
+Status ServerHandshake::send_key_update(bool request_peer_update) {
+    if (state_ != State::connected)
+        return fail(AlertDescription::internal_error, std::string("KeyUpdate in ") + state_name());
+    return application_keys_.send_key_update(context_.io, request_peer_update);
+}
+
+Result<Bytes> ServerHandshake::export_keying_material(std::string_view label, ByteView context, size_t length) const {
+    if (state_ != State::connected)
+        return fail(AlertDescription::internal_error, std::string("exporter in ") + state_name());
+    return application_keys_.export_keying_material(label, context, length);
+}
+
+}  // namespace tpmtls
