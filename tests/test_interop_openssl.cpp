@@ -50,13 +50,6 @@ std::unique_ptr<PeerProcess> start_s_server(uint16_t port, const char* suite, co
     return server;
 }
 
-std::unique_ptr<TlsClient> connect_client(uint16_t port, ClientConfig config, PeerProcess& peer) {
-    auto client = TlsClient::connect("127.0.0.1", port, std::move(config), test_timeouts());
-    if (!client) peer.pump(std::chrono::milliseconds(200));
-    REQUIRE_MESSAGE(client, (client ? "" : client.error().to_string()) << "\n" << peer.transcript());
-    return std::move(client).value();
-}
-
 // Our line reaches s_server's stdout; s_server's stdin line reaches us.
 void exchange_lines(TlsClient& client, PeerProcess& server, const std::string& ours, const std::string& theirs) {
     REQUIRE(client.send(view(ours + "\n")));
@@ -78,7 +71,7 @@ TEST_CASE("our client against openssl s_server: each suite, each group, HelloRet
 
             ClientConfig config = client_config(pki_files().pki, true);
             config.groups = groups.client_groups;
-            auto client = connect_client(port, std::move(config), *server);
+            auto client = connect_client("127.0.0.1", port, std::move(config), server.get());
 
             CHECK(client->session().suite == suite.suite);
             CHECK(client->session().group == groups.expected);
@@ -98,7 +91,7 @@ TEST_CASE("our client against openssl s_server: each suite, each group, HelloRet
 TEST_CASE("our client against openssl s_server: KeyUpdate from the server, requested and not") {
     const uint16_t port = free_loopback_port();
     auto server = start_s_server(port, "TLS_AES_128_GCM_SHA256", "X25519");
-    auto client = connect_client(port, client_config(pki_files().pki, true), *server);
+    auto client = connect_client("127.0.0.1", port, client_config(pki_files().pki, true), server.get());
     exchange_lines(*client, *server, "before any update", "server before update");
 
     for (const char* command : {"k", "K"}) {
@@ -120,7 +113,7 @@ TEST_CASE("our client against openssl s_server: KeyUpdate from the server, reque
 TEST_CASE("our client against openssl s_server: KeyUpdate from us, asking the server to update too") {
     const uint16_t port = free_loopback_port();
     auto server = start_s_server(port, "TLS_CHACHA20_POLY1305_SHA256", "P-256");
-    auto client = connect_client(port, client_config(pki_files().pki, true), *server);
+    auto client = connect_client("127.0.0.1", port, client_config(pki_files().pki, true), server.get());
     exchange_lines(*client, *server, "before our update", "server before our update");
     REQUIRE(client->key_update(true));
     exchange_lines(*client, *server, "after our update", "server after our update");

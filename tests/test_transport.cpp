@@ -17,9 +17,7 @@ using std::chrono::milliseconds;
 namespace {
 
 std::unique_ptr<TlsClient> connect_to(const std::string& host, uint16_t port, bool with_certificate = false) {
-    auto client = TlsClient::connect(host, port, client_config(pki_files().pki, with_certificate), test_timeouts());
-    REQUIRE_MESSAGE(client, (client ? "" : client.error().to_string()));
-    return std::move(client).value();
+    return connect_client(host, port, client_config(pki_files().pki, with_certificate));
 }
 
 void check_echo(TlsClient& client, const std::string& line) {

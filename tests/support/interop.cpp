@@ -60,6 +60,15 @@ ClientTimeouts test_timeouts() {
     return t;
 }
 
+std::unique_ptr<TlsClient> connect_client(const std::string& host, uint16_t port, ClientConfig config,
+                                          PeerProcess* peer) {
+    auto client = TlsClient::connect(host, port, std::move(config), test_timeouts());
+    if (!client && peer != nullptr) peer->pump(std::chrono::milliseconds(200));  // its side of the story
+    REQUIRE_MESSAGE(client, (client ? "" : client.error().to_string())
+                                << (peer != nullptr ? "\n" + peer->transcript() : std::string()));
+    return std::move(client).value();
+}
+
 std::string receive_until(TlsClient& client, std::string_view text) {
     std::string received;
     while (received.find(text) == std::string::npos) {

@@ -40,6 +40,11 @@ ClientTimeouts test_timeouts();
 // not fail the test, yet bounded, so a broken peer cannot hang it.
 inline constexpr std::chrono::milliseconds step_timeout{10'000};
 
+// Connects our client and completes the handshake, failing the test with the client's error
+// (and the peer's output, if there is a peer process) otherwise.
+std::unique_ptr<TlsClient> connect_client(const std::string& host, uint16_t port, ClientConfig config,
+                                          PeerProcess* peer = nullptr);
+
 // Receives until `text` appeared in what arrived (or the read timeout / an error / close).
 std::string receive_until(TlsClient& client, std::string_view text);
 
