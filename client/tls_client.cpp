@@ -55,6 +55,7 @@ Status TlsClient::handshake() {
                                         connection_->handshake_state());
         }
     }
+    handshake_done_ = true;
     // Our second flight (Certificate, CertificateVerify, Finished) is queued: send it now.
     return flush(timeouts_.write);
 }
@@ -80,7 +81,7 @@ Result<bool> TlsClient::read_and_process(const net::Deadline& deadline) {
     // Whatever the connection queued goes out even on failure: that is the one fatal alert.
     // It also carries our answer to a KeyUpdate that requested one (RFC 8446 §4.6.3).
     const Status flushed = flush(timeouts_.write);
-    if (!processed) return connection_error(connection_->is_connected() ? "the connection" : "the handshake");
+    if (!processed) return connection_error(handshake_done_ ? "the connection" : "the handshake");
     TRY(flushed);
     return true;
 }
@@ -89,9 +90,8 @@ Alert TlsClient::connection_error(std::string_view during) const {
     const std::optional<Alert>& error = connection_->error();
     if (!error) return net::transport_error(std::string(during) + " failed");
     if (connection_->alert_was_received()) {
-        // to_string() puts the alert name first: "handshake_failure: the peer sent a fatal alert ..."
-        return Alert{error->description, "the peer sent a fatal alert during " + std::string(during) +
-                                             (error->reason.empty() ? "" : " (" + error->reason + ")")};
+        // to_string() puts the alert's name first: "handshake_failure: the peer sent a fatal alert ..."
+        return Alert{error->description, "the peer sent a fatal alert during " + std::string(during)};
     }
     return Alert{error->description, std::string(during) + " failed: " + error->reason};
 }

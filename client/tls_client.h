@@ -72,6 +72,7 @@ private:
     net::UniqueFd fd_;
     std::unique_ptr<Connection> connection_;
     ClientTimeouts timeouts_;
+    bool handshake_done_ = false;
     bool closed_ = false;
     bool eof_ = false;
 };

@@ -102,8 +102,7 @@ Alert connection_failure(const Connection& tls) {
     const std::optional<Alert>& error = tls.error();
     if (!error) return net::transport_error("the connection failed");
     if (tls.alert_was_received()) {
-        return Alert{error->description, "the client sent a fatal alert" +
-                                             (error->reason.empty() ? "" : " (" + error->reason + ")")};
+        return Alert{error->description, "the client sent a fatal alert"};
     }
     return *error;
 }

@@ -208,3 +208,45 @@ TEST_CASE("openssl s_client against our server: each suite; HelloRetryRequest wh
         echo_through(*client, "suite " + std::string(suite.openssl_name));
     }
 }
+
+TEST_CASE("our client against openssl s_server: failures carry the alert's name") {
+    SUBCASE("s_server requires a certificate we do not have: it sends certificate_required") {
+        const uint16_t port = free_loopback_port();
+        auto server = start_s_server(port, "TLS_AES_128_GCM_SHA256", "X25519");
+        // Our side is connected once its Finished is sent (RFC 8446 §4.4.4); the server's verdict
+        // on our empty Certificate arrives as an alert on the next read.
+        auto client = connect_client("127.0.0.1", port, client_config(pki_files().pki, false), server.get());
+        auto data = client->receive();
+        REQUIRE_FALSE(data);
+        CAPTURE(data.error().to_string());
+        CHECK(data.error().description == AlertDescription::certificate_required);
+        CHECK(data.error().to_string().find("certificate_required") != std::string::npos);
+        CHECK(data.error().reason == "the peer sent a fatal alert during the connection");
+    }
+    SUBCASE("the server's certificate does not name the host we asked for: we send the alert") {
+        const uint16_t port = free_loopback_port();
+        auto server = start_s_server(port, "TLS_AES_128_GCM_SHA256", "X25519");
+        ClientConfig config = client_config(pki_files().pki, true);
+        config.server_name = "not-localhost.example";
+        auto client = TlsClient::connect("127.0.0.1", port, std::move(config), test_timeouts());
+        REQUIRE_FALSE(client);
+        CAPTURE(client.error().to_string());
+        CHECK(client.error().to_string().find(alert_name(client.error().description)) == 0);
+        CHECK(client.error().reason.find("the handshake failed") != std::string::npos);
+        // s_server saw our alert and gave up on the connection (-naccept 1: it exits).
+        CHECK_MESSAGE(server->wait(step_timeout).has_value(), server->transcript());
+    }
+}
+
+TEST_CASE("openssl s_client without the certificate our server requires gets certificate_required") {
+    EchoServer server(server_config(pki_files().pki, ClientAuthMode::required));
+    TempDir scratch;
+    // s_client finishes its side of the handshake (RFC 8446 §4.4.4) before our verdict arrives.
+    auto client = start_s_client(server.port(), false, scratch.file("keylog.txt"));
+    const auto closed = server.closed(0);
+    REQUIRE(closed.has_value());
+    REQUIRE(closed->has_value());
+    CHECK((*closed)->description == AlertDescription::certificate_required);  // RFC 8446 §4.4.2.4
+    CHECK_MESSAGE(client->wait_for_output("certificate required", step_timeout), client->transcript());
+    CHECK(server.connected_count() == 0);
+}
