@@ -87,11 +87,12 @@ Result<UniqueFd> open_socket(int family) {
 }
 
 // One non-blocking connect: wait for writability, then SO_ERROR tells the outcome.
-Status connect_one(int fd, const addrinfo& ai, Milliseconds timeout, const std::string& where) {
+// `budget` is the whole connect timeout, for the message; `deadline` is when it runs out.
+Status connect_one(int fd, const addrinfo& ai, const Deadline& deadline, Milliseconds budget, const std::string& where) {
     if (::connect(fd, ai.ai_addr, ai.ai_addrlen) == 0) return ok();
     if (errno != EINPROGRESS && errno != EINTR) return system_error("connect to " + where);
-    const bool ready = TRY(wait_ready(fd, POLLOUT, timeout));
-    if (!ready) return transport_error("connect to " + where + " timed out after " + std::to_string(timeout.count()) + " ms");
+    const bool ready = TRY(wait_ready(fd, POLLOUT, deadline.remaining()));
+    if (!ready) return transport_error("connect to " + where + " timed out after " + std::to_string(budget.count()) + " ms");
     int error = 0;
     socklen_t len = sizeof error;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) return system_error("getsockopt(SO_ERROR)");
@@ -105,7 +106,10 @@ Status connect_one(int fd, const addrinfo& ai, Milliseconds timeout, const std::
 }  // namespace
 
 Result<UniqueFd> connect_tcp(std::string_view host, uint16_t port, Milliseconds timeout) {
-    const AddrInfoList list = TRY(resolve(host, port, AI_ADDRCONFIG));
+    // No AI_ADDRCONFIG: it ignores loopback addresses, so "localhost" on a host without a
+    // configured IPv6 (or IPv4) address would lose that family; a family that cannot be reached
+    // simply fails to connect and the next address is tried.
+    const AddrInfoList list = TRY(resolve(host, port, 0));
     const Deadline deadline(timeout);
     std::optional<Alert> last_error;
     for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
@@ -113,7 +117,7 @@ Result<UniqueFd> connect_tcp(std::string_view host, uint16_t port, Milliseconds 
         auto fd = open_socket(ai->ai_family);
         if (!fd) return std::move(fd).error();
         // Each address gets what is left of the budget: the first one that answers wins.
-        const Status connected = connect_one(fd->get(), *ai, deadline.remaining(), where);
+        const Status connected = connect_one(fd->get(), *ai, deadline, timeout, where);
         if (connected) {
             set_no_delay(fd->get());
             return std::move(fd).value();

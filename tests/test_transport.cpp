@@ -52,6 +52,15 @@ TEST_CASE("our client and our server over IPv4 and IPv6 loopback, with a client 
     }
 }
 
+TEST_CASE("a host name is resolved and each of its addresses tried in turn") {
+    // "localhost" may resolve to ::1 first; the server listens on 127.0.0.1 only, so that attempt
+    // is refused and the next address answers. The certificate names "localhost".
+    EchoServer server(server_config(pki_files().pki, ClientAuthMode::off));
+    auto client = connect_to("localhost", server.port());
+    CHECK(client->session().server_name == "localhost");
+    check_echo(*client, "via localhost");
+}
+
 TEST_CASE("the server serves many connections at once") {
     EchoServer server(server_config(pki_files().pki, ClientAuthMode::off));
     // All of these are open together: each handshake completes while the others wait idle.
@@ -104,6 +113,28 @@ TEST_CASE("a handshake that stalls times out with a clear error") {
     CAPTURE(client.error().to_string());
     CHECK(contains(client.error().reason, "handshake timed out after 300 ms"));
     CHECK(contains(client.error().reason, "WAIT"));  // the state it was waiting in
+}
+
+TEST_CASE("a connect that gets no answer times out with a clear error") {
+    // A listener whose accept queue is full: Linux drops further SYNs, so the next connect hangs
+    // in SYN_SENT (on loopback, no unroutable address needed).
+    auto listener = net::listen_tcp("127.0.0.1", 0, 0);
+    REQUIRE(listener);
+    const uint16_t port = *net::local_port(listener->get());
+    std::vector<net::UniqueFd> queued;
+    ClientTimeouts timeouts = test_timeouts();
+    timeouts.connect = milliseconds(300);
+    std::optional<Alert> error;
+    for (int i = 0; i < 8 && !error; ++i) {
+        auto fd = net::connect_tcp("127.0.0.1", port, timeouts.connect);
+        if (fd) queued.push_back(std::move(fd).value());
+        else error = fd.error();
+    }
+    REQUIRE(error.has_value());
+    CHECK(contains(error->reason, "connect to 127.0.0.1 port " + std::to_string(port) + " timed out after 300 ms"));
+    auto client = TlsClient::connect("127.0.0.1", port, client_config(pki_files().pki, false), timeouts);
+    REQUIRE_FALSE(client);
+    CHECK(contains(client.error().reason, "timed out after 300 ms"));
 }
 
 TEST_CASE("a read that gets nothing times out with a clear error") {
