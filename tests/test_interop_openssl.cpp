@@ -92,6 +92,8 @@ TEST_CASE("our client against openssl s_server: KeyUpdate from the server, reque
     const uint16_t port = free_loopback_port();
     auto server = start_s_server(port, "TLS_AES_128_GCM_SHA256", "X25519");
     auto client = connect_client("127.0.0.1", port, client_config(pki_files().pki, true), server.get());
+    CHECK(client->session().suite == CipherSuite::TLS_AES_128_GCM_SHA256);
+    CHECK(client->session().group == NamedGroup::x25519);
     exchange_lines(*client, *server, "before any update", "server before update");
 
     for (const char* command : {"k", "K"}) {
@@ -114,6 +116,9 @@ TEST_CASE("our client against openssl s_server: KeyUpdate from us, asking the se
     const uint16_t port = free_loopback_port();
     auto server = start_s_server(port, "TLS_CHACHA20_POLY1305_SHA256", "P-256");
     auto client = connect_client("127.0.0.1", port, client_config(pki_files().pki, true), server.get());
+    CHECK(client->session().suite == CipherSuite::TLS_CHACHA20_POLY1305_SHA256);
+    CHECK(client->session().group == NamedGroup::secp256r1);
+    CHECK(client->session().hello_retry_request);
     exchange_lines(*client, *server, "before our update", "server before our update");
     REQUIRE(client->key_update(true));
     exchange_lines(*client, *server, "after our update", "server after our update");
