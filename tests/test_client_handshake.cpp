@@ -154,6 +154,7 @@ TEST_CASE("an unusable configuration is refused before anything is sent") {
         [](ClientConfig& c) { c.groups.clear(); },
         [](ClientConfig& c) { c.groups = {NamedGroup::ffdhe2048}; },
         [](ClientConfig& c) { c.signature_schemes.clear(); },
+        [](ClientConfig& c) { c.server_name.clear(); },
         [](ClientConfig& c) { c.alpn = {""}; },
     };
     for (size_t i = 0; i < spoil.size(); ++i) {
@@ -367,9 +368,10 @@ TEST_CASE("HelloRetryRequest: new share, cookie echoed, CCS before ClientHello2,
         const Bytes hello = server.encode(server.answer(hello2));
         const size_t at = client.io.events.size();
         must(client.deliver(view(hello)));
-        // Only the read key changes now; the CCS was already sent before ClientHello2.
-        CHECK(client.io.trace(at) == "R");
-        CHECK(client.io.events.back().data == to_bytes(server.server_handshake().view()));
+        // Both handshake keys; no second CCS, one went before ClientHello2.
+        CHECK(client.io.trace(at) == "R W");
+        CHECK(client.io.events[at].data == to_bytes(server.server_handshake().view()));
+        CHECK(client.io.events.back().data == to_bytes(server.client_handshake().view()));
         CHECK(client.handshake->session().hello_retry_request);
         CHECK(client.handshake->session().group == NamedGroup::secp256r1);
     }

@@ -42,13 +42,6 @@ struct Flow {
     ClientHello hello;
 };
 
-Credentials client_credentials() {
-    Credentials credentials;
-    credentials.chain = {pki().client.der};
-    credentials.signer = std::shared_ptr<Signer>(must(SoftwareSigner::from_key(view(pki().client.key.private_pem))));
-    return credentials;
-}
-
 }  // namespace
 
 TEST_CASE("a full handshake: keys change at the RFC points and both sides agree on every secret") {
@@ -62,9 +55,11 @@ TEST_CASE("a full handshake: keys change at the RFC points and both sides agree 
         size_t at = flow.client.io.events.size();
         flow.through_server_hello();
         CHECK(flow.state() == "WAIT_EE");
-        // Appendix A.1: K_recv = handshake; our write key waits for the second flight.
-        CHECK(flow.client.io.trace(at) == "R");
-        CHECK(flow.client.io.events.back().data == to_bytes(flow.server.server_handshake().view()));
+        // K_recv = handshake, then [CCS] and K_send = handshake (§D.4: the CCS right before
+        // our encrypted flight).
+        CHECK(flow.client.io.trace(at) == (compatibility ? "R C W" : "R W"));
+        CHECK(flow.client.io.events[at].data == to_bytes(flow.server.server_handshake().view()));
+        CHECK(flow.client.io.events.back().data == to_bytes(flow.server.client_handshake().view()));
 
         flow.accept(flow.server.encrypted_extensions());
         CHECK(flow.state() == "WAIT_CERT_CR");
@@ -78,12 +73,10 @@ TEST_CASE("a full handshake: keys change at the RFC points and both sides agree 
         flow.accept(flow.server.finished());
         CHECK(flow.state() == "CONNECTED");
         CHECK(flow.client.handshake->connected());
-        // CCS window closes, [CCS], K_send = handshake, Finished, K_send = K_recv = application.
-        CHECK(flow.client.io.trace(at) == (compatibility ? "A- C W H(20) W R" : "A- W H(20) W R"));
+        // The CCS window closes, Finished, K_send = K_recv = application.
+        CHECK(flow.client.io.trace(at) == "A- H(20) W R");
         const auto& events = flow.client.io.events;
-        const size_t write_handshake = events.size() - 4;
-        CHECK(events[write_handshake].data == to_bytes(flow.server.client_handshake().view()));
-        must(flow.server.client_finished(view(events[write_handshake + 1].data)));
+        must(flow.server.client_finished(view(events[events.size() - 3].data)));
         CHECK(events[events.size() - 2].data == to_bytes(flow.server.client_application().view()));
         CHECK(events.back().data == to_bytes(flow.server.server_application().view()));
 
@@ -283,7 +276,7 @@ TEST_CASE("client authentication: Certificate and CertificateVerify made by the 
     flow.accept(flow.server.certificate_verify());
     const size_t at = flow.client.io.events.size();
     flow.accept(flow.server.finished());
-    CHECK(flow.client.io.trace(at) == "A- C W H(11) H(15) H(20) W R");
+    CHECK(flow.client.io.trace(at) == "A- H(11) H(15) H(20) W R");
 
     const auto sent = flow.sent_since(at);
     REQUIRE(sent.size() == 3);
@@ -328,7 +321,7 @@ TEST_CASE("client authentication requested but impossible: an empty Certificate 
         flow.accept(flow.server.certificate_verify());
         const size_t at = flow.client.io.events.size();
         flow.accept(flow.server.finished());
-        CHECK(flow.client.io.trace(at) == "A- C W H(11) H(20) W R");
+        CHECK(flow.client.io.trace(at) == "A- H(11) H(20) W R");
         const auto sent = flow.sent_since(at);
         CHECK(must(decode_certificate(ByteView(sent[0]).subspan(4))).certificate_list.empty());
         flow.server.add(view(sent[0]));

@@ -7,57 +7,6 @@
 using namespace tpmtls;
 using namespace tpmtls::test;
 
-namespace {
-
-struct Server {
-    explicit Server(ServerConfig config) : handshake(make_server_handshake(std::move(config), {io, system_random(), clock})) {
-        must(handshake->start());
-    }
-    Status feed(const Bytes& whole) { return handshake->on_message(frame(whole)); }
-
-    FixedClock clock{system_clock().unix_seconds()};
-    RecordingIo io;
-    std::unique_ptr<Handshake> handshake;
-};
-
-const char* const full_flight =
-    "server_hello write_key read_key encrypted_extensions certificate certificate_verify finished write_key";
-
-// Checks the flight after ServerHello up to our Finished and returns its EncryptedExtensions.
-EncryptedExtensions check_flight(Server& server, TestClient& client, size_t from) {
-    const RecordingIo& io = server.io;
-    client.on_server_hello(io.find("server_hello", from));
-    // §7.3: the server writes with its handshake key and reads the client's from ServerHello on.
-    CHECK(io.find("write_key", from) == bytes_of(client.server_handshake));
-    CHECK(io.find("read_key", from) == bytes_of(client.client_handshake));
-    const Bytes& ee = io.find("encrypted_extensions", from);
-    client.add_server_message(ee);
-    if (server.io.trace(from).find("certificate_request") != std::string::npos)
-        client.add_server_message(io.find("certificate_request", from));
-    client.check_server_authentication(io.find("certificate", from), io.find("certificate_verify", from),
-                                       io.find("finished", from), *trust_in(server_test_pki().root));
-    // After its Finished the server writes with server_application_traffic_secret_0.
-    CHECK(io.events.back().what == "write_key");
-    CHECK(io.events.back().data == bytes_of(client.server_application));
-    return must(decode_encrypted_extensions(frame(ee).body));
-}
-
-void finish(Server& server, TestClient& client) {
-    const size_t mark = server.io.events.size();
-    must(server.feed(client.finished()));
-    // §7.1 / §5: the client's application key after its Finished; the CCS window closes.
-    CHECK(server.io.trace(mark) == "read_key ccs_closed");
-    CHECK(server.io.events[mark].data == bytes_of(client.client_application));
-    CHECK(server.handshake->connected());
-    CHECK(std::string(server.handshake->state_name()) == "CONNECTED");
-    // §7.5: both sides export the same keying material.
-    const Bytes context = unhex("00112233");
-    CHECK(must(server.handshake->export_keying_material("EXPORTER-test", view(context), 32)) ==
-          must(tls_exporter(client.suite().hash, client.exporter, "EXPORTER-test", view(context), 32)));
-}
-
-}  // namespace
-
 TEST_CASE("full handshake for every suite and group: flight order and keys at the RFC 8446 points") {
     for (CipherSuite suite : default_cipher_suites()) {
         for (NamedGroup group : {NamedGroup::x25519, NamedGroup::secp256r1}) {
@@ -67,19 +16,16 @@ TEST_CASE("full handshake for every suite and group: flight order and keys at th
             config.groups = {group};
             Server server(std::move(config));
             CHECK(server.io.events.empty());  // start(): the server waits
-            CHECK(std::string(server.handshake->state_name()) == "START");
+            CHECK(server.state() == "START");
 
-            TestClient client(system_random());
             HelloSpec spec;
             spec.suites = {suite};
             spec.shares = std::vector<NamedGroup>{group};
             spec.server_name = "localhost";
-            const Bytes hello = client.hello(spec);
-            client.add(hello);
-            must(server.feed(hello));
+            must(server.hello(spec));
             CHECK(server.io.trace() == std::string("ccs_allowed ") + full_flight);
 
-            const EncryptedExtensions ee = check_flight(server, client, 0);
+            const EncryptedExtensions ee = check_flight(server);
             // RFC 6066 §3: the name was used, so an empty server_name answers it.
             auto sni = find_extension(ee.extensions, ExtensionType::server_name);
             REQUIRE(sni);
@@ -89,10 +35,10 @@ TEST_CASE("full handshake for every suite and group: flight order and keys at th
             CHECK(sh.cipher_suite == suite);
             CHECK(sh.legacy_session_id_echo.empty());
             CHECK(sh.legacy_version == tls12_version);
-            CHECK(std::string(server.handshake->state_name()) == "WAIT_FINISHED");
+            CHECK(server.state() == "WAIT_FINISHED");
             CHECK(!server.handshake->connected());
 
-            finish(server, client);
+            finish(server);
             const SessionInfo& session = server.handshake->session();
             CHECK(session.suite == suite);
             CHECK(session.group == group);
@@ -108,7 +54,7 @@ TEST_CASE("full handshake for every suite and group: flight order and keys at th
 
 TEST_CASE("a share for a group we like less gets a HelloRetryRequest for our group (with compat CCS)") {
     Server server(test_server_config());  // groups: x25519, then secp256r1
-    TestClient client(system_random());
+    TestClient& client = server.client;
     HelloSpec spec;
     spec.shares = std::vector<NamedGroup>{NamedGroup::secp256r1};
     spec.session_id = Bytes(32, 0x5a);  // compatibility mode (§D.4)
@@ -116,7 +62,7 @@ TEST_CASE("a share for a group we like less gets a HelloRetryRequest for our gro
     client.add(hello1);
     must(server.feed(hello1));
     CHECK(server.io.trace() == "ccs_allowed server_hello ccs");
-    CHECK(std::string(server.handshake->state_name()) == "START");
+    CHECK(server.state() == "START");
 
     const Bytes& hrr_message = server.io.find("server_hello");
     const ServerHello hrr = must(decode_server_hello(frame(hrr_message).body));
@@ -142,27 +88,24 @@ TEST_CASE("a share for a group we like less gets a HelloRetryRequest for our gro
     CHECK(server.io.trace(mark) == full_flight);
     const ServerHello sh = must(decode_server_hello(frame(server.io.find("server_hello", mark)).body));
     CHECK(sh.legacy_session_id_echo == spec.session_id);
-    check_flight(server, client, mark);
-    finish(server, client);
+    check_flight(server, mark);
+    finish(server);
     CHECK(server.handshake->session().hello_retry_request);
     CHECK(server.handshake->session().group == NamedGroup::x25519);
 }
 
 TEST_CASE("compatibility mode without HelloRetryRequest: CCS right after ServerHello, session id echoed") {
     Server server(test_server_config());
-    TestClient client(system_random());
     HelloSpec spec;
     spec.session_id = unhex("000102030405060708090a0b0c0d0e0f");
-    const Bytes hello = client.hello(spec);
-    client.add(hello);
-    must(server.feed(hello));
+    must(server.hello(spec));
     CHECK(server.io.trace() ==
           "ccs_allowed server_hello ccs write_key read_key encrypted_extensions certificate certificate_verify "
           "finished write_key");
     const ServerHello sh = must(decode_server_hello(frame(server.io.find("server_hello")).body));
     CHECK(sh.legacy_session_id_echo == spec.session_id);
-    check_flight(server, client, 0);
-    finish(server, client);
+    check_flight(server);
+    finish(server);
 }
 
 TEST_CASE("suite choice: server order by default, the client's when prefer_server_order is off") {
@@ -171,13 +114,11 @@ TEST_CASE("suite choice: server order by default, the client's when prefer_serve
         ServerConfig config = test_server_config();
         config.prefer_server_order = server_order;
         Server server(std::move(config));
-        TestClient client(system_random());
         HelloSpec spec;
         // Unknown (GREASE-like) values are skipped, not chosen.
         spec.suites = {CipherSuite{0x0a0a}, CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
                        CipherSuite::TLS_AES_256_GCM_SHA384};
-        const Bytes hello = client.hello(spec);
-        must(server.feed(hello));
+        must(server.hello(spec));
         const ServerHello sh = must(decode_server_hello(frame(server.io.find("server_hello")).body));
         CHECK(sh.cipher_suite ==
               (server_order ? CipherSuite::TLS_AES_256_GCM_SHA384 : CipherSuite::TLS_CHACHA20_POLY1305_SHA256));
@@ -188,31 +129,25 @@ TEST_CASE("ALPN: the first of our protocols the client offered, answered in Encr
     ServerConfig config = test_server_config();
     config.alpn = {"h2", "http/1.1"};
     Server server(std::move(config));
-    TestClient client(system_random());
     HelloSpec spec;
     spec.alpn = {"http/1.1", "h2"};
-    const Bytes hello = client.hello(spec);
-    client.add(hello);
-    must(server.feed(hello));
-    const EncryptedExtensions ee = check_flight(server, client, 0);
+    must(server.hello(spec));
+    const EncryptedExtensions ee = check_flight(server);
     auto alpn = find_extension(ee.extensions, ExtensionType::application_layer_protocol_negotiation);
     REQUIRE(alpn);
     CHECK(must(decode_alpn_encrypted_extensions(*alpn)) == to_bytes(view(std::string_view("h2"))));
     CHECK(!has_extension(ee.extensions, ExtensionType::server_name));  // no SNI was sent
-    finish(server, client);
+    finish(server);
     CHECK(server.handshake->session().alpn == "h2");
 }
 
 TEST_CASE("ALPN offered by a client but not configured here: no ALPN, no failure") {
     Server server(test_server_config());
-    TestClient client(system_random());
     HelloSpec spec;
     spec.alpn = {"h2"};
-    const Bytes hello = client.hello(spec);
-    client.add(hello);
-    must(server.feed(hello));
-    CHECK(check_flight(server, client, 0).extensions.empty());
-    finish(server, client);
+    must(server.hello(spec));
+    CHECK(check_flight(server).extensions.empty());
+    finish(server);
     CHECK(server.handshake->session().alpn.empty());
 }
 
@@ -220,10 +155,7 @@ TEST_CASE("client authentication required: CertificateRequest, verified client i
     ServerConfig config = test_server_config();
     config.client_auth = ClientAuthMode::required;
     Server server(std::move(config));
-    TestClient client(system_random());
-    const Bytes hello = client.hello(HelloSpec{});
-    client.add(hello);
-    must(server.feed(hello));
+    must(server.hello(HelloSpec{}));
     CHECK(server.io.trace() ==
           "ccs_allowed server_hello write_key read_key encrypted_extensions certificate_request certificate "
           "certificate_verify finished write_key");
@@ -233,18 +165,18 @@ TEST_CASE("client authentication required: CertificateRequest, verified client i
     REQUIRE(schemes);
     CHECK(must(decode_signature_algorithms(*schemes)) == verifiable_schemes());
     CHECK(has_extension(request.extensions, ExtensionType::signature_algorithms_cert));
-    check_flight(server, client, 0);
-    CHECK(std::string(server.handshake->state_name()) == "WAIT_CERT");
+    check_flight(server);
+    CHECK(server.state() == "WAIT_CERT");
 
     const auto answer =
-        client.client_authentication(credentials_of(server_test_pki().client), SignatureScheme::ecdsa_secp256r1_sha256);
+        server.client.client_authentication(credentials_of(server_test_pki().client), SignatureScheme::ecdsa_secp256r1_sha256);
     REQUIRE(answer.size() == 2);
     must(server.feed(answer[0]));
-    CHECK(std::string(server.handshake->state_name()) == "WAIT_CV");
+    CHECK(server.state() == "WAIT_CV");
     must(server.feed(answer[1]));
-    CHECK(std::string(server.handshake->state_name()) == "WAIT_FINISHED");
+    CHECK(server.state() == "WAIT_FINISHED");
     CHECK(!server.handshake->session().peer_identity);  // only once the Finished checks out
-    finish(server, client);
+    finish(server);
 
     const SessionInfo& session = server.handshake->session();
     REQUIRE(session.peer_identity);
@@ -258,27 +190,22 @@ TEST_CASE("client authentication optional: an empty Certificate goes straight to
     ServerConfig config = test_server_config();
     config.client_auth = ClientAuthMode::optional;
     Server server(std::move(config));
-    TestClient client(system_random());
-    const Bytes hello = client.hello(HelloSpec{});
-    client.add(hello);
-    must(server.feed(hello));
-    check_flight(server, client, 0);
-    const auto answer = client.client_authentication(Credentials{}, SignatureScheme::ecdsa_secp256r1_sha256);
+    must(server.hello(HelloSpec{}));
+    check_flight(server);
+    const auto answer = server.client.client_authentication(Credentials{}, SignatureScheme::ecdsa_secp256r1_sha256);
     REQUIRE(answer.size() == 1);
     must(server.feed(answer[0]));
-    CHECK(std::string(server.handshake->state_name()) == "WAIT_FINISHED");
-    finish(server, client);
+    CHECK(server.state() == "WAIT_FINISHED");
+    finish(server);
     CHECK(!server.handshake->session().peer_identity);
 }
 
 TEST_CASE("KeyUpdate once connected: the read key moves on, and an update_requested is answered") {
     Server server(test_server_config());
-    TestClient client(system_random());
-    const Bytes hello = client.hello(HelloSpec{});
-    client.add(hello);
-    must(server.feed(hello));
-    check_flight(server, client, 0);
-    finish(server, client);
+    must(server.hello(HelloSpec{}));
+    check_flight(server);
+    finish(server);
+    const TestClient& client = server.client;
     const HashAlgorithm alg = client.suite().hash;
     const TrafficSecret client_next = must(next_application_traffic_secret(alg, client.client_application));
     const TrafficSecret server_next = must(next_application_traffic_secret(alg, client.server_application));

@@ -255,4 +255,63 @@ inline ServerConfig test_server_config() {
 
 inline Bytes bytes_of(const TrafficSecret& secret) { return to_bytes(secret.view()); }
 
+// A server handshake over a RecordingIo, and the test client that talks to it.
+struct Server {
+    explicit Server(ServerConfig config) : handshake(make_server_handshake(std::move(config), {io, system_random(), clock})) {
+        must(handshake->start());
+    }
+    Status feed(const Bytes& whole) { return handshake->on_message(frame(whole)); }
+    // A first ClientHello from `spec`, in the client's transcript too.
+    Status hello(const HelloSpec& spec) {
+        const Bytes message = client.hello(spec);
+        client.add(message);
+        return feed(message);
+    }
+    std::string state() const { return handshake->state_name(); }
+
+    FixedClock clock{system_clock().unix_seconds()};
+    RecordingIo io;
+    TestClient client{system_random()};
+    std::unique_ptr<Handshake> handshake;
+};
+
+inline const char* const full_flight =
+    "server_hello write_key read_key encrypted_extensions certificate certificate_verify finished write_key";
+
+// Checks the flight after ServerHello up to our Finished and returns its EncryptedExtensions.
+inline EncryptedExtensions check_flight(Server& server, size_t from = 0) {
+    TestClient& client = server.client;
+    const RecordingIo& io = server.io;
+    client.on_server_hello(io.find("server_hello", from));
+    // §7.3: the server writes with its handshake key and reads the client's from ServerHello on.
+    CHECK(io.find("write_key", from) == bytes_of(client.server_handshake));
+    CHECK(io.find("read_key", from) == bytes_of(client.client_handshake));
+    const Bytes& ee = io.find("encrypted_extensions", from);
+    client.add_server_message(ee);
+    if (server.io.trace(from).find("certificate_request") != std::string::npos)
+        client.add_server_message(io.find("certificate_request", from));
+    client.check_server_authentication(io.find("certificate", from), io.find("certificate_verify", from),
+                                       io.find("finished", from), *trust_in(server_test_pki().root));
+    // After its Finished the server writes with server_application_traffic_secret_0.
+    CHECK(io.events.back().what == "write_key");
+    CHECK(io.events.back().data == bytes_of(client.server_application));
+    return must(decode_encrypted_extensions(frame(ee).body));
+}
+
+inline void finish(Server& server) {
+    TestClient& client = server.client;
+    const size_t mark = server.io.events.size();
+    must(server.feed(client.finished()));
+    // §7.1 / §5: the client's application key after its Finished; the CCS window closes.
+    CHECK(server.io.trace(mark) == "read_key ccs_closed");
+    CHECK(server.io.events[mark].data == bytes_of(client.client_application));
+    CHECK(server.handshake->connected());
+    CHECK(std::string(server.handshake->state_name()) == "CONNECTED");
+    // §7.5: both sides export the same keying material.
+    const Bytes context = unhex("00112233");
+    CHECK(must(server.handshake->export_keying_material("EXPORTER-test", view(context), 32)) ==
+          must(tls_exporter(client.suite().hash, client.exporter, "EXPORTER-test", view(context), 32)));
+}
+
+
 }  // namespace tpmtls::test

@@ -204,9 +204,14 @@ ClientHandshake::Next ClientHandshake::on_server_hello(const HandshakeMessage& m
     handshake_secret_ = TRY(handshake_secret(hash(), early, shared_secret.view()));
     client_handshake_secret_ = TRY(client_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));
     server_handshake_secret_ = TRY(server_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));
-    // Appendix A.1: K_recv = handshake now. K_send changes just before our second flight, after
-    // the compatibility change_cipher_spec (§D.4), which must go out unprotected.
+    // Appendix A.1: K_recv = handshake. The diagram moves K_send only after the server Finished
+    // because of EndOfEarlyData; we send no early data, so our next record is the second flight
+    // either way, and switching now lets an alert from WAIT_EE..WAIT_FINISHED reach the server
+    // under the keys it reads with. The compatibility change_cipher_spec still goes
+    // "immediately before [our] encrypted handshake flight" (§D.4), unprotected.
     TRY(context_.io.set_read_secret(*suite_, server_handshake_secret_));
+    TRY(send_compatibility_change_cipher_spec());
+    TRY(context_.io.set_write_secret(*suite_, client_handshake_secret_));
     session_.suite = hello.cipher_suite;
     session_.group = share.group;
     return ClientState::wait_encrypted_extensions;
@@ -377,9 +382,7 @@ Status ClientHandshake::send_compatibility_change_cipher_spec() {
 }
 
 Status ClientHandshake::send_second_flight() {
-    // §D.4: the change_cipher_spec goes before our second flight unless it preceded ClientHello2.
-    TRY(send_compatibility_change_cipher_spec());
-    TRY(context_.io.set_write_secret(*suite_, client_handshake_secret_));
+    // Under K_send = handshake, set when the ServerHello arrived.
     if (certificate_requested_) TRY(send_client_certificate());
     const Bytes through_last = TRY(transcript_.hash());
     const Bytes finished = TRY(build_finished(hash(), client_handshake_secret_, through_last));
