@@ -1,0 +1,196 @@
+// Our client against our server, through Connection over an in-memory pipe: whole handshakes
+// for every suite, group and client-authentication mode, HelloRetryRequest, ALPN, KeyUpdate and
+// the exporter; and the server's refusals as the client sees them (one fatal alert).
+#include "support/connection_pair.h"
+#include "test_server_handshake_support.h"
+
+using namespace tpmtls;
+using namespace tpmtls::test;
+
+namespace {
+
+const TestPki& pki() { return server_test_pki(); }
+
+// Application data both ways, then KeyUpdate both ways (each asking the peer to follow), then
+// data again: the keys of both directions agree before and after.
+void exchange_data(ConnectionPair& pair) {
+    const Bytes ping = to_bytes(view(std::string_view("ping")));
+    const Bytes pong = to_bytes(view(std::string_view("pong")));
+    for (int round = 0; round < 2; ++round) {
+        CAPTURE(round);
+        must(pair.client->send(view(ping)));
+        must(pair.server->send(view(pong)));
+        REQUIRE(pair.pump());
+        CHECK(pair.server->take_application_data() == ping);
+        CHECK(pair.client->take_application_data() == pong);
+        must(pair.server->key_update(true));
+        REQUIRE(pair.pump());
+        must(pair.client->key_update(true));
+        REQUIRE(pair.pump());
+    }
+}
+
+void check_agreement(const ConnectionPair& pair) {
+    REQUIRE(pair.client->is_connected());
+    REQUIRE(pair.server->is_connected());
+    const SessionInfo& client = pair.client->session();
+    const SessionInfo& server = pair.server->session();
+    CHECK(client.suite == server.suite);
+    CHECK(client.group == server.group);
+    CHECK(client.hello_retry_request == server.hello_retry_request);
+    CHECK(client.alpn == server.alpn);
+    CHECK(client.peer_signature_scheme == server.own_signature_scheme);
+    CHECK(server.server_name == "localhost");
+    const Bytes context = to_bytes(view(std::string_view("context")));
+    CHECK(must(pair.client->export_keying_material("EXPORTER-pair", view(context), 48)) ==
+          must(pair.server->export_keying_material("EXPORTER-pair", view(context), 48)));
+}
+
+// The server refused: it sent exactly the one alert, and the client received that alert.
+void check_server_refused(ConnectionPair& pair, AlertDescription expected) {
+    CHECK(!pair.handshake());
+    REQUIRE(pair.server->error());
+    CHECK_MESSAGE(pair.server->error()->description == expected, pair.server->error()->to_string());
+    CHECK(!pair.server->alert_was_received());
+    REQUIRE(pair.client->error());
+    CHECK(pair.client->error()->description == expected);
+    CHECK(pair.client->alert_was_received());
+}
+
+}  // namespace
+
+TEST_CASE("client and server agree for every suite, group and client-authentication mode") {
+    struct Auth {
+        const char* name;
+        ClientAuthMode mode;
+        bool client_has_certificate;
+    };
+    const Auth modes[] = {{"off", ClientAuthMode::off, true},
+                          {"optional with certificate", ClientAuthMode::optional, true},
+                          {"optional without certificate", ClientAuthMode::optional, false},
+                          {"required", ClientAuthMode::required, true}};
+    for (CipherSuite suite : default_cipher_suites()) {
+        for (NamedGroup group : {NamedGroup::x25519, NamedGroup::secp256r1}) {
+            for (const Auth& auth : modes) {
+                CAPTURE(to_string(suite));
+                CAPTURE(to_string(group));
+                CAPTURE(auth.name);
+                ClientConfig client = client_config_for(pki(), auth.client_has_certificate);
+                client.cipher_suites = {suite};
+                client.groups = {group};
+                ServerConfig server = server_config_for(pki(), auth.mode);
+                ConnectionPair pair = make_pair(std::move(client), std::move(server));
+                REQUIRE(pair.handshake());
+                check_agreement(pair);
+                CHECK(pair.server->session().suite == suite);
+                CHECK(pair.server->session().group == group);
+                CHECK(!pair.server->session().hello_retry_request);
+                const auto& identity = pair.server->session().peer_identity;
+                if (auth.mode != ClientAuthMode::off && auth.client_has_certificate) {
+                    REQUIRE(identity);
+                    CHECK(identity->subject == "CN=device-0001, O=tpmtls tests");
+                    CHECK(pair.server->session().peer_signature_scheme == pair.client->session().own_signature_scheme);
+                } else {
+                    CHECK(!identity);
+                }
+                exchange_data(pair);
+            }
+        }
+    }
+}
+
+TEST_CASE("the server asks for its preferred group with a HelloRetryRequest, with and without compat mode") {
+    for (bool compatibility : {true, false}) {
+        CAPTURE(compatibility);
+        ClientConfig client = client_config_for(pki(), false);
+        client.groups = {NamedGroup::secp256r1, NamedGroup::x25519};  // one share, for secp256r1
+        client.compatibility_mode = compatibility;
+        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+        server.groups = {NamedGroup::x25519, NamedGroup::secp256r1};
+        ConnectionPair pair = make_pair(std::move(client), std::move(server));
+        REQUIRE(pair.handshake());
+        check_agreement(pair);
+        CHECK(pair.server->session().hello_retry_request);
+        CHECK(pair.server->session().group == NamedGroup::x25519);
+        exchange_data(pair);
+    }
+}
+
+TEST_CASE("suite order: the server's by default, the client's on request") {
+    for (bool server_order : {true, false}) {
+        CAPTURE(server_order);
+        ClientConfig client = client_config_for(pki(), false);
+        client.cipher_suites = {CipherSuite::TLS_CHACHA20_POLY1305_SHA256, CipherSuite::TLS_AES_256_GCM_SHA384};
+        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+        server.prefer_server_order = server_order;
+        ConnectionPair pair = make_pair(std::move(client), std::move(server));
+        REQUIRE(pair.handshake());
+        check_agreement(pair);
+        CHECK(pair.server->session().suite == (server_order ? CipherSuite::TLS_AES_256_GCM_SHA384
+                                                            : CipherSuite::TLS_CHACHA20_POLY1305_SHA256));
+    }
+}
+
+TEST_CASE("ALPN: negotiated on both sides") {
+    ClientConfig client = client_config_for(pki(), false);
+    client.alpn = {"http/1.1", "h2"};
+    ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+    server.alpn = {"h2", "http/1.1"};
+    ConnectionPair pair = make_pair(std::move(client), std::move(server));
+    REQUIRE(pair.handshake());
+    check_agreement(pair);
+    CHECK(pair.client->session().alpn == "h2");
+}
+
+TEST_CASE("server refusals reach the client as one fatal alert") {
+    SUBCASE("no application protocol in common") {
+        ClientConfig client = client_config_for(pki(), false);
+        client.alpn = {"http/1.1"};
+        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+        server.alpn = {"h2"};
+        ConnectionPair pair = make_pair(std::move(client), std::move(server));
+        check_server_refused(pair, AlertDescription::no_application_protocol);
+    }
+    SUBCASE("no cipher suite in common") {
+        ClientConfig client = client_config_for(pki(), false);
+        client.cipher_suites = {CipherSuite::TLS_CHACHA20_POLY1305_SHA256};
+        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+        server.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
+        ConnectionPair pair = make_pair(std::move(client), std::move(server));
+        check_server_refused(pair, AlertDescription::handshake_failure);
+    }
+    SUBCASE("no group in common") {
+        ClientConfig client = client_config_for(pki(), false);
+        client.groups = {NamedGroup::secp256r1};
+        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+        server.groups = {NamedGroup::x25519};
+        ConnectionPair pair = make_pair(std::move(client), std::move(server));
+        check_server_refused(pair, AlertDescription::handshake_failure);
+    }
+    SUBCASE("client certificate required, none sent") {
+        ConnectionPair pair =
+            make_pair(client_config_for(pki(), false), server_config_for(pki(), ClientAuthMode::required));
+        check_server_refused(pair, AlertDescription::certificate_required);
+    }
+    SUBCASE("client certificate from a CA the server does not trust") {
+        const TestPki other = make_test_pki();
+        ServerConfig server = server_config_for(pki(), ClientAuthMode::required);
+        ClientConfig client = client_config_for(pki(), false);
+        client.credentials = client_config_for(other, true).credentials;
+        ConnectionPair pair = make_pair(std::move(client), std::move(server));
+        check_server_refused(pair, AlertDescription::unknown_ca);
+    }
+}
+
+TEST_CASE("a tampered record in the client's second flight is bad_record_mac at the server") {
+    ConnectionPair pair = make_pair(client_config_for(pki(), false), server_config_for(pki(), ClientAuthMode::off));
+    must(pair.client->start());
+    must(pair.server->receive(view(pair.client->take_output())));
+    must(pair.client->receive(view(pair.server->take_output())));
+    Bytes second_flight = pair.client->take_output();  // CCS, then the protected Finished
+    REQUIRE(!second_flight.empty());
+    second_flight.back() ^= 0x01;  // the AEAD tag
+    CHECK(alert_of(pair.server->receive(view(second_flight))) == AlertDescription::bad_record_mac);
+    CHECK(pair.server->state() == Connection::State::failed);
+    CHECK(!pair.server->session().peer_identity);
+}
