@@ -159,7 +159,8 @@ TEST_CASE("client authentication required: CertificateRequest, verified client i
     CHECK(server.io.trace() ==
           "ccs_allowed server_hello write_key read_key encrypted_extensions certificate_request certificate "
           "certificate_verify finished write_key");
-    const CertificateRequest request = must(decode_certificate_request(frame(server.io.find("certificate_request")).body));
+    const CertificateRequest request =
+        must(decode_certificate_request(frame(server.io.find("certificate_request")).body));
     CHECK(request.certificate_request_context.empty());
     auto schemes = find_extension(request.extensions, ExtensionType::signature_algorithms);
     REQUIRE(schemes);
@@ -169,7 +170,8 @@ TEST_CASE("client authentication required: CertificateRequest, verified client i
     CHECK(server.state() == "WAIT_CERT");
 
     const auto answer =
-        server.client.client_authentication(credentials_of(server_test_pki().client), SignatureScheme::ecdsa_secp256r1_sha256);
+        server.client.client_authentication(credentials_of(server_test_pki().client),
+                                            SignatureScheme::ecdsa_secp256r1_sha256);
     REQUIRE(answer.size() == 2);
     must(server.feed(answer[0]));
     CHECK(server.state() == "WAIT_CV");

@@ -94,7 +94,9 @@ TEST_CASE("ClientHello refusals") {
          },
          AlertDescription::illegal_parameter},
         {"two shares for one group",
-         [](HelloSpec& h, ServerConfig&) { h.shares = std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::x25519}; },
+         [](HelloSpec& h, ServerConfig&) {
+             h.shares = std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::x25519};
+         },
          AlertDescription::illegal_parameter},
         {"all-zero x25519 share (§7.4.2)", [](HelloSpec& h, ServerConfig&) { h.first_share_value = Bytes(32, 0); },
          AlertDescription::illegal_parameter},
@@ -263,7 +265,9 @@ TEST_CASE("client authentication refusals") {
     const std::vector<Case> cases = {
         // §4.4.2.4
         {"required, empty Certificate", ClientAuthMode::required,
-         [](Server& s) { return s.client.client_authentication(Credentials{}, SignatureScheme::ecdsa_secp256r1_sha256); },
+         [](Server& s) {
+             return s.client.client_authentication(Credentials{}, SignatureScheme::ecdsa_secp256r1_sha256);
+         },
          AlertDescription::certificate_required},
         {"issued by an unknown CA", ClientAuthMode::optional,
          sign_with(stranger, SignatureScheme::ecdsa_secp256r1_sha256), AlertDescription::unknown_ca},

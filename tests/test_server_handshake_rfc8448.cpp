@@ -64,12 +64,14 @@ void replay_server_hello(const std::string& trace_name, bool compatibility_ccs) 
     must(server->start());
     must(server->on_message(frame(client_hello)));
 
-    const std::string flight = std::string("ccs_allowed server_hello ") + (compatibility_ccs ? "ccs " : "") +
-                               "write_key read_key encrypted_extensions certificate certificate_verify finished write_key";
+    const std::string flight =
+        std::string("ccs_allowed server_hello ") + (compatibility_ccs ? "ccs " : "") +
+        "write_key read_key encrypted_extensions certificate certificate_verify finished write_key";
     CHECK(io.trace() == flight);
     CHECK(hex(io.find("server_hello")) == hex(server_hello));
-    CHECK(hex(io.find("write_key")) == hex(trace.find("server", "derive secret \"tls13 s hs traffic\"").at("expanded")));
-    CHECK(hex(io.find("read_key")) == hex(trace.find("server", "derive secret \"tls13 c hs traffic\"").at("expanded")));
+    const auto secret = [&](const char* label) { return hex(trace.find("server", label).at("expanded")); };
+    CHECK(hex(io.find("write_key")) == secret("derive secret \"tls13 s hs traffic\""));
+    CHECK(hex(io.find("read_key")) == secret("derive secret \"tls13 c hs traffic\""));
     CHECK(hex(io.find("certificate")) == hex(trace.find("server", "construct a Certificate").at("Certificate")));
     CHECK(server->session().server_name == "server");
 }

@@ -257,7 +257,8 @@ inline Bytes bytes_of(const TrafficSecret& secret) { return to_bytes(secret.view
 
 // A server handshake over a RecordingIo, and the test client that talks to it.
 struct Server {
-    explicit Server(ServerConfig config) : handshake(make_server_handshake(std::move(config), {io, system_random(), clock})) {
+    explicit Server(ServerConfig config)
+        : handshake(make_server_handshake(std::move(config), {io, system_random(), clock})) {
         must(handshake->start());
     }
     Status feed(const Bytes& whole) { return handshake->on_message(frame(whole)); }

@@ -194,7 +194,8 @@ Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) 
     const Bytes server_finished_hash = TRY(transcript_.hash());
     client_application_secret_ =
         TRY(client_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
-    TrafficSecret server_application = TRY(server_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
+    TrafficSecret server_application =
+        TRY(server_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
     ExporterMasterSecret exporter = TRY(exporter_master_secret(alg, master_secret_, view(server_finished_hash)));
     // §4.4.4 / Appendix A.2: we may send application data now; we read the client's handshake
     // keys until its Finished.
