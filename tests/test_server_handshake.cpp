@@ -226,3 +226,17 @@ TEST_CASE("KeyUpdate once connected: the read key moves on, and an update_reques
     CHECK(server.io.trace(mark2) == "key_update write_key");
     CHECK(server.io.events[mark2 + 1].data == bytes_of(must(next_application_traffic_secret(alg, server_next))));
 }
+
+TEST_CASE("a PSK offer is answered with a full handshake until resumption exists") {
+    Server server(test_server_config());
+    HelloSpec spec;
+    const PskKeyExchangeMode modes[] = {PskKeyExchangeMode::psk_dhe_ke};
+    spec.extra = {must(encode_psk_key_exchange_modes(modes)), unknown_psk_offer()};
+    must(server.hello(spec));
+    CHECK(server.io.trace() == std::string("ccs_allowed ") + full_flight);
+    const ServerHello sh = must(decode_server_hello(frame(server.io.find("server_hello")).body));
+    CHECK(!has_extension(sh.extensions, ExtensionType::pre_shared_key));
+    check_flight(server);
+    finish(server);
+    CHECK(!server.handshake->session().resumed);
+}

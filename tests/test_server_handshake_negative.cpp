@@ -73,6 +73,8 @@ TEST_CASE("ClientHello refusals") {
         {"no supported_groups", [](HelloSpec& h, ServerConfig&) { h.groups.reset(); },
          AlertDescription::missing_extension},
         {"no key_share", [](HelloSpec& h, ServerConfig&) { h.shares.reset(); }, AlertDescription::missing_extension},
+        {"pre_shared_key without psk_key_exchange_modes (§4.2.9)",
+         [](HelloSpec& h, ServerConfig&) { h.extra = {unknown_psk_offer()}; }, AlertDescription::missing_extension},
         // §4.4.3: our ECDSA key cannot answer an RSA-only list.
         {"no signature scheme our key can make",
          [](HelloSpec& h, ServerConfig&) {
