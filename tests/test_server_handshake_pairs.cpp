@@ -194,3 +194,44 @@ TEST_CASE("a tampered record in the client's second flight is bad_record_mac at 
     CHECK(pair.server->state() == Connection::State::failed);
     CHECK(!pair.server->session().peer_identity);
 }
+
+namespace {
+
+// `handshake_bytes` as unprotected handshake records of at most `fragment` bytes each.
+Bytes plaintext_records(ByteView handshake_bytes, size_t fragment) {
+    Bytes out;
+    RecordSender sender;
+    for (size_t at = 0; at < handshake_bytes.size(); at += fragment) {
+        const size_t length = std::min(fragment, handshake_bytes.size() - at);
+        must(sender.write(ContentType::handshake, handshake_bytes.subspan(at, length), out));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a ClientHello split over records is reassembled; one followed by more handshake data is refused") {
+    TestClient client(system_random());
+    const Bytes hello = client.hello(HelloSpec{});
+    {
+        auto server = Connection::server(server_config_for(pki(), ClientAuthMode::off), system_random(),
+                                         system_clock());
+        must(server->receive(view(plaintext_records(view(hello), 50))));
+        CHECK(std::string(server->handshake_state()) == "WAIT_FINISHED");
+        CHECK(server->has_output());
+    }
+    {
+        // RFC 8446 §5.1: the ClientHello precedes a key change, so nothing may follow it in its
+        // record; here a (bogus) Finished does.
+        Bytes both = hello;
+        const Bytes finished = must(encode_handshake(Finished{Bytes(32, 0)}));
+        both.insert(both.end(), finished.begin(), finished.end());
+        auto server = Connection::server(server_config_for(pki(), ClientAuthMode::off), system_random(),
+                                         system_clock());
+        CHECK(alert_of(server->receive(view(plaintext_records(view(both), both.size())))) ==
+              AlertDescription::unexpected_message);
+        CHECK(server->state() == Connection::State::failed);
+        REQUIRE(server->error());
+        CHECK_MESSAGE(server->error()->reason.find("key change") != std::string::npos, server->error()->reason);
+    }
+}
