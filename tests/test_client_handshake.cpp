@@ -154,6 +154,7 @@ TEST_CASE("an unusable configuration is refused before anything is sent") {
         [](ClientConfig& c) { c.groups.clear(); },
         [](ClientConfig& c) { c.groups = {NamedGroup::ffdhe2048}; },
         [](ClientConfig& c) { c.signature_schemes.clear(); },
+        [](ClientConfig& c) { c.server_name.clear(); },
         [](ClientConfig& c) { c.alpn = {""}; },
     };
     for (size_t i = 0; i < spoil.size(); ++i) {

@@ -273,6 +273,14 @@ inline const TestPki& pki() {
     return value;
 }
 
+// The test PKI's client certificate and a software Signer for its key.
+inline Credentials client_credentials() {
+    Credentials credentials;
+    credentials.chain = {pki().client.der};
+    credentials.signer = std::shared_ptr<Signer>(must(SoftwareSigner::from_key(view(pki().client.key.private_pem))));
+    return credentials;
+}
+
 inline ClientConfig client_config(const TestPki& pki) {
     ClientConfig config;
     config.server_name = "localhost";

@@ -42,13 +42,6 @@ struct Flow {
     ClientHello hello;
 };
 
-Credentials client_credentials() {
-    Credentials credentials;
-    credentials.chain = {pki().client.der};
-    credentials.signer = std::shared_ptr<Signer>(must(SoftwareSigner::from_key(view(pki().client.key.private_pem))));
-    return credentials;
-}
-
 }  // namespace
 
 TEST_CASE("a full handshake: keys change at the RFC points and both sides agree on every secret") {

@@ -20,6 +20,10 @@ Status check_client_config(const ClientConfig& config) {
     for (NamedGroup group : config.groups)
         if (!key_exchange_supported(group))
             return fail(AlertDescription::internal_error, "configured group " + to_string(group) + " is not implemented");
+    // RFC 8446 §4.4.2.4 and RFC 6125: the server is authenticated for a name. Without one any
+    // certificate from a trusted CA would do, so we refuse to start rather than fail open.
+    if (config.server_name.empty())
+        return fail(AlertDescription::internal_error, "no server_name configured to authenticate the server against");
     if (config.signature_schemes.empty())
         return fail(AlertDescription::internal_error, "no signature schemes configured");
     for (const std::string& protocol : config.alpn)

@@ -21,8 +21,9 @@ struct ClientHelloParameters {
     std::optional<Bytes> cookie;      // echoed from a HelloRetryRequest (§4.2.2)
 };
 
-// A configuration the client cannot offer from (no suites, an unknown suite or group, an ALPN
-// name outside <1..255>) is internal_error: it is our mistake, not the peer's.
+// A configuration the client cannot offer from (no suites, an unknown suite or group, no
+// server_name to authenticate the server against, an ALPN name outside <1..255>) is
+// internal_error: it is our mistake, not the peer's.
 Status check_client_config(const ClientConfig& config);
 
 // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in HostName."

@@ -20,17 +20,16 @@ const char* to_string(Connection::State state) {
     }
 }
 
-Connection::Connection(Random& random, const Clock& clock) : random_(random), clock_(clock) {}
 Connection::~Connection() = default;
 
 std::unique_ptr<Connection> Connection::client(ClientConfig config, Random& random, const Clock& clock) {
-    std::unique_ptr<Connection> c(new Connection(random, clock));
+    std::unique_ptr<Connection> c(new Connection());
     c->handshake_ = make_client_handshake(std::move(config), HandshakeContext{*c, random, clock});
     return c;
 }
 
 std::unique_ptr<Connection> Connection::server(ServerConfig config, Random& random, const Clock& clock) {
-    std::unique_ptr<Connection> c(new Connection(random, clock));
+    std::unique_ptr<Connection> c(new Connection());
     c->handshake_ = make_server_handshake(std::move(config), HandshakeContext{*c, random, clock});
     return c;
 }

@@ -61,7 +61,7 @@ public:
     void set_key_update_threshold(uint64_t records) { key_update_threshold_ = records; }
 
 private:
-    Connection(Random& random, const Clock& clock);
+    Connection() = default;
 
     // HandshakeIo
     Status send_handshake(ByteView whole_message) override;
@@ -78,8 +78,6 @@ private:
     // The single exit for failures: queue one alert, remember why, stop.
     Status fail_with(Alert alert);
 
-    Random& random_;
-    const Clock& clock_;
     std::unique_ptr<Handshake> handshake_;
     RecordReceiver receiver_;
     RecordSender sender_;
