@@ -1,6 +1,8 @@
-// Our client against our server, through Connection over an in-memory pipe: whole handshakes
-// for every suite, group and client-authentication mode, HelloRetryRequest, ALPN, KeyUpdate and
-// the exporter; and the server's refusals as the client sees them (one fatal alert).
+// Our client against our server through Connection, for what the server adds to the shared
+// pair tests (tests/test_connection_pair.cpp covers every suite x group x HRR x client-auth mode
+// and the failure table): the client's suite order, HelloRetryRequest without compatibility
+// mode, the two sides' views of one session, a tampered second client flight, and ClientHello
+// record boundaries (§5.1).
 #include "support/connection_pair.h"
 #include "test_server_handshake_support.h"
 
@@ -46,61 +48,10 @@ void check_agreement(const ConnectionPair& pair) {
           must(pair.server->export_keying_material("EXPORTER-pair", view(context), 48)));
 }
 
-// The server refused: it sent exactly the one alert, and the client received that alert.
-void check_server_refused(ConnectionPair& pair, AlertDescription expected) {
-    CHECK(!pair.handshake());
-    REQUIRE(pair.server->error());
-    CHECK_MESSAGE(pair.server->error()->description == expected, pair.server->error()->to_string());
-    CHECK(!pair.server->alert_was_received());
-    REQUIRE(pair.client->error());
-    CHECK(pair.client->error()->description == expected);
-    CHECK(pair.client->alert_was_received());
-}
-
 }  // namespace
 
-TEST_CASE("client and server agree for every suite, group and client-authentication mode") {
-    struct Auth {
-        const char* name;
-        ClientAuthMode mode;
-        bool client_has_certificate;
-    };
-    const Auth modes[] = {{"off", ClientAuthMode::off, true},
-                          {"optional with certificate", ClientAuthMode::optional, true},
-                          {"optional without certificate", ClientAuthMode::optional, false},
-                          {"required", ClientAuthMode::required, true}};
-    for (CipherSuite suite : default_cipher_suites()) {
-        for (NamedGroup group : {NamedGroup::x25519, NamedGroup::secp256r1}) {
-            for (const Auth& auth : modes) {
-                CAPTURE(to_string(suite));
-                CAPTURE(to_string(group));
-                CAPTURE(auth.name);
-                ClientConfig client = client_config_for(pki(), auth.client_has_certificate);
-                client.cipher_suites = {suite};
-                client.groups = {group};
-                ServerConfig server = server_config_for(pki(), auth.mode);
-                ConnectionPair pair = make_pair(std::move(client), std::move(server));
-                REQUIRE(pair.handshake());
-                check_agreement(pair);
-                CHECK(pair.server->session().suite == suite);
-                CHECK(pair.server->session().group == group);
-                CHECK(!pair.server->session().hello_retry_request);
-                const auto& identity = pair.server->session().peer_identity;
-                if (auth.mode != ClientAuthMode::off && auth.client_has_certificate) {
-                    REQUIRE(identity);
-                    CHECK(identity->subject == "CN=device-0001, O=tpmtls tests");
-                    CHECK(pair.server->session().peer_signature_scheme == pair.client->session().own_signature_scheme);
-                } else {
-                    CHECK(!identity);
-                }
-                exchange_data(pair);
-            }
-        }
-    }
-}
-
 TEST_CASE("the server asks for its preferred group with a HelloRetryRequest, with and without compat mode") {
-    for (bool compatibility : {true, false}) {
+    for (bool compatibility : {true, false}) {  // with and without the §D.4 CCS
         CAPTURE(compatibility);
         ClientConfig client = client_config_for(pki(), false);
         client.groups = {NamedGroup::secp256r1, NamedGroup::x25519};  // one share, for secp256r1
@@ -131,55 +82,20 @@ TEST_CASE("suite order: the server's by default, the client's on request") {
     }
 }
 
-TEST_CASE("ALPN: negotiated on both sides") {
-    ClientConfig client = client_config_for(pki(), false);
+TEST_CASE("mutual TLS with ALPN: both sides' views of the session agree") {
+    ClientConfig client = client_config_for(pki(), true);
     client.alpn = {"http/1.1", "h2"};
-    ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+    ServerConfig server = server_config_for(pki(), ClientAuthMode::required);
     server.alpn = {"h2", "http/1.1"};
     ConnectionPair pair = make_pair(std::move(client), std::move(server));
     REQUIRE(pair.handshake());
     check_agreement(pair);
-    CHECK(pair.client->session().alpn == "h2");
-}
-
-TEST_CASE("server refusals reach the client as one fatal alert") {
-    SUBCASE("no application protocol in common") {
-        ClientConfig client = client_config_for(pki(), false);
-        client.alpn = {"http/1.1"};
-        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
-        server.alpn = {"h2"};
-        ConnectionPair pair = make_pair(std::move(client), std::move(server));
-        check_server_refused(pair, AlertDescription::no_application_protocol);
-    }
-    SUBCASE("no cipher suite in common") {
-        ClientConfig client = client_config_for(pki(), false);
-        client.cipher_suites = {CipherSuite::TLS_CHACHA20_POLY1305_SHA256};
-        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
-        server.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256};
-        ConnectionPair pair = make_pair(std::move(client), std::move(server));
-        check_server_refused(pair, AlertDescription::handshake_failure);
-    }
-    SUBCASE("no group in common") {
-        ClientConfig client = client_config_for(pki(), false);
-        client.groups = {NamedGroup::secp256r1};
-        ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
-        server.groups = {NamedGroup::x25519};
-        ConnectionPair pair = make_pair(std::move(client), std::move(server));
-        check_server_refused(pair, AlertDescription::handshake_failure);
-    }
-    SUBCASE("client certificate required, none sent") {
-        ConnectionPair pair =
-            make_pair(client_config_for(pki(), false), server_config_for(pki(), ClientAuthMode::required));
-        check_server_refused(pair, AlertDescription::certificate_required);
-    }
-    SUBCASE("client certificate from a CA the server does not trust") {
-        const TestPki other = make_test_pki();
-        ServerConfig server = server_config_for(pki(), ClientAuthMode::required);
-        ClientConfig client = client_config_for(pki(), false);
-        client.credentials = client_config_for(other, true).credentials;
-        ConnectionPair pair = make_pair(std::move(client), std::move(server));
-        check_server_refused(pair, AlertDescription::unknown_ca);
-    }
+    CHECK(pair.server->session().alpn == "h2");
+    REQUIRE(pair.server->session().peer_identity);
+    CHECK(pair.server->session().peer_identity->sha256_fingerprint ==
+          must(describe_certificate(view(pki().client.der))).sha256_fingerprint);
+    CHECK(pair.server->session().peer_signature_scheme == pair.client->session().own_signature_scheme);
+    exchange_data(pair);
 }
 
 TEST_CASE("a tampered record in the client's second flight is bad_record_mac at the server") {
