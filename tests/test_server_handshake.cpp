@@ -159,7 +159,8 @@ TEST_CASE("client authentication required: CertificateRequest, verified client i
     CHECK(server.io.trace() ==
           "ccs_allowed server_hello write_key read_key encrypted_extensions certificate_request certificate "
           "certificate_verify finished write_key");
-    const CertificateRequest request = must(decode_certificate_request(frame(server.io.find("certificate_request")).body));
+    const CertificateRequest request =
+        must(decode_certificate_request(frame(server.io.find("certificate_request")).body));
     CHECK(request.certificate_request_context.empty());
     auto schemes = find_extension(request.extensions, ExtensionType::signature_algorithms);
     REQUIRE(schemes);
@@ -169,7 +170,8 @@ TEST_CASE("client authentication required: CertificateRequest, verified client i
     CHECK(server.state() == "WAIT_CERT");
 
     const auto answer =
-        server.client.client_authentication(credentials_of(server_test_pki().client), SignatureScheme::ecdsa_secp256r1_sha256);
+        server.client.client_authentication(credentials_of(server_test_pki().client),
+                                            SignatureScheme::ecdsa_secp256r1_sha256);
     REQUIRE(answer.size() == 2);
     must(server.feed(answer[0]));
     CHECK(server.state() == "WAIT_CV");
@@ -223,4 +225,18 @@ TEST_CASE("KeyUpdate once connected: the read key moves on, and an update_reques
     must(server.handshake->send_key_update(false));
     CHECK(server.io.trace(mark2) == "key_update write_key");
     CHECK(server.io.events[mark2 + 1].data == bytes_of(must(next_application_traffic_secret(alg, server_next))));
+}
+
+TEST_CASE("a PSK offer is answered with a full handshake until resumption exists") {
+    Server server(test_server_config());
+    HelloSpec spec;
+    const PskKeyExchangeMode modes[] = {PskKeyExchangeMode::psk_dhe_ke};
+    spec.extra = {must(encode_psk_key_exchange_modes(modes)), unknown_psk_offer()};
+    must(server.hello(spec));
+    CHECK(server.io.trace() == std::string("ccs_allowed ") + full_flight);
+    const ServerHello sh = must(decode_server_hello(frame(server.io.find("server_hello")).body));
+    CHECK(!has_extension(sh.extensions, ExtensionType::pre_shared_key));
+    check_flight(server);
+    finish(server);
+    CHECK(!server.handshake->session().resumed);
 }

@@ -73,6 +73,8 @@ TEST_CASE("ClientHello refusals") {
         {"no supported_groups", [](HelloSpec& h, ServerConfig&) { h.groups.reset(); },
          AlertDescription::missing_extension},
         {"no key_share", [](HelloSpec& h, ServerConfig&) { h.shares.reset(); }, AlertDescription::missing_extension},
+        {"pre_shared_key without psk_key_exchange_modes (§4.2.9)",
+         [](HelloSpec& h, ServerConfig&) { h.extra = {unknown_psk_offer()}; }, AlertDescription::missing_extension},
         // §4.4.3: our ECDSA key cannot answer an RSA-only list.
         {"no signature scheme our key can make",
          [](HelloSpec& h, ServerConfig&) {
@@ -94,7 +96,9 @@ TEST_CASE("ClientHello refusals") {
          },
          AlertDescription::illegal_parameter},
         {"two shares for one group",
-         [](HelloSpec& h, ServerConfig&) { h.shares = std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::x25519}; },
+         [](HelloSpec& h, ServerConfig&) {
+             h.shares = std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::x25519};
+         },
          AlertDescription::illegal_parameter},
         {"all-zero x25519 share (§7.4.2)", [](HelloSpec& h, ServerConfig&) { h.first_share_value = Bytes(32, 0); },
          AlertDescription::illegal_parameter},
@@ -263,7 +267,9 @@ TEST_CASE("client authentication refusals") {
     const std::vector<Case> cases = {
         // §4.4.2.4
         {"required, empty Certificate", ClientAuthMode::required,
-         [](Server& s) { return s.client.client_authentication(Credentials{}, SignatureScheme::ecdsa_secp256r1_sha256); },
+         [](Server& s) {
+             return s.client.client_authentication(Credentials{}, SignatureScheme::ecdsa_secp256r1_sha256);
+         },
          AlertDescription::certificate_required},
         {"issued by an unknown CA", ClientAuthMode::optional,
          sign_with(stranger, SignatureScheme::ecdsa_secp256r1_sha256), AlertDescription::unknown_ca},

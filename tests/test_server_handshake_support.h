@@ -18,6 +18,7 @@
 #include "tls13/extensions/alpn.h"
 #include "tls13/extensions/key_share.h"
 #include "tls13/extensions/negotiation.h"
+#include "tls13/extensions/pre_shared_key.h"
 #include "tls13/extensions/server_name.h"
 #include "tls13/handshake_common.h"
 #include "tls13/software_signer.h"
@@ -91,6 +92,7 @@ struct HelloSpec {
     std::string server_name;
     std::vector<std::string> alpn;
     std::optional<Bytes> first_share_value;  // replaces the first share's key_exchange
+    Extensions extra;                        // appended last (pre_shared_key must be last, §4.2.11)
 };
 
 // The client side of a handshake against the server under test: builds ClientHellos and checks
@@ -125,6 +127,7 @@ public:
             if (spec.first_share_value && !entries.empty()) entries.front().key_exchange = *spec.first_share_value;
             ext.push_back(must(encode_key_share_client_hello(entries)));
         }
+        ext.insert(ext.end(), spec.extra.begin(), spec.extra.end());
         return must(encode_handshake(hello));
     }
 
@@ -255,9 +258,18 @@ inline ServerConfig test_server_config() {
 
 inline Bytes bytes_of(const TrafficSecret& secret) { return to_bytes(secret.view()); }
 
+// A pre_shared_key offer for a ticket the server never issued (RFC 8446 §4.2.11).
+inline Extension unknown_psk_offer() {
+    OfferedPsks offered;
+    offered.identities.push_back({Bytes(16, 0x42), 1000});
+    offered.binders.push_back(Bytes(32, 0x17));
+    return must(encode_pre_shared_key_client_hello(offered));
+}
+
 // A server handshake over a RecordingIo, and the test client that talks to it.
 struct Server {
-    explicit Server(ServerConfig config) : handshake(make_server_handshake(std::move(config), {io, system_random(), clock})) {
+    explicit Server(ServerConfig config)
+        : handshake(make_server_handshake(std::move(config), {io, system_random(), clock})) {
         must(handshake->start());
     }
     Status feed(const Bytes& whole) { return handshake->on_message(frame(whole)); }

@@ -28,14 +28,19 @@ const char* ServerHandshake::state_name() const {
 // Appendix A.2: the server speaks second; it waits for a ClientHello.
 Status ServerHandshake::start() { return ok(); }
 
-Status ServerHandshake::on_message(const HandshakeMessage& message) {
-    auto handled = dispatch(message);
-    // The connection sends the alert and stops; nothing more is accepted here either.
-    if (!handled) state_ = State::failed;
-    return handled;
+Status ServerHandshake::on_message(const HandshakeMessage& message) { return settle(dispatch(message)); }
+
+Status ServerHandshake::settle(Next next) {
+    if (!next) {
+        // The connection sends the alert and stops; nothing more is accepted here either.
+        state_ = State::failed;
+        return std::move(next).error();
+    }
+    state_ = *next;
+    return ok();
 }
 
-Status ServerHandshake::dispatch(const HandshakeMessage& message) {
+ServerHandshake::Next ServerHandshake::dispatch(const HandshakeMessage& message) {
     switch (state_) {
         case State::start:
             if (message.type == HandshakeType::client_hello)
@@ -80,7 +85,7 @@ Status ServerHandshake::send_change_cipher_spec_once(const ClientHello& hello) {
     return context_.io.send_change_cipher_spec();
 }
 
-Status ServerHandshake::on_client_hello(const ClientHello& hello, ByteView whole) {
+ServerHandshake::Next ServerHandshake::on_client_hello(const ClientHello& hello, ByteView whole) {
     if (config_.client_auth != ClientAuthMode::off && config_.client_trust_anchors == nullptr)
         return fail(AlertDescription::internal_error, "client authentication configured without trust anchors");
     const bool second_hello = hello_retry_group_.has_value();
@@ -102,12 +107,14 @@ Status ServerHandshake::on_client_hello(const ClientHello& hello, ByteView whole
     TRY(transcript_.add(whole));
     // RECVD_CH: no share for the group we want means asking for it (once; the second
     // ClientHello must carry it, negotiate_client_hello checks).
-    if (!negotiated.client_share) return send_hello_retry_request(hello, negotiated);
-    // NEGOTIATED -> WAIT_FLIGHT2
+    if (!negotiated.client_share) {
+        TRY(send_hello_retry_request(hello, negotiated));
+        return State::start;
+    }
+    // NEGOTIATED -> WAIT_FLIGHT2 -> (no 0-RTT) WAIT_CERT or WAIT_FINISHED
     TRY(send_server_hello(hello, negotiated));
     TRY(send_server_flight(negotiated));
-    state_ = config_.client_auth == ClientAuthMode::off ? State::wait_finished : State::wait_cert;
-    return ok();
+    return config_.client_auth == ClientAuthMode::off ? State::wait_finished : State::wait_cert;
 }
 
 // RFC 8446 §4.1.4: the HelloRetryRequest names the suite and the group we want.
@@ -124,7 +131,6 @@ Status ServerHandshake::send_hello_retry_request(const ClientHello& hello, const
     TRY(send_change_cipher_spec_once(hello));
     hello_retry_group_ = negotiated.group;
     session_.hello_retry_request = true;
-    state_ = State::start;
     return ok();
 }
 
@@ -194,7 +200,8 @@ Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) 
     const Bytes server_finished_hash = TRY(transcript_.hash());
     client_application_secret_ =
         TRY(client_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
-    TrafficSecret server_application = TRY(server_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
+    TrafficSecret server_application =
+        TRY(server_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
     ExporterMasterSecret exporter = TRY(exporter_master_secret(alg, master_secret_, view(server_finished_hash)));
     // §4.4.4 / Appendix A.2: we may send application data now; we read the client's handshake
     // keys until its Finished.
@@ -206,7 +213,7 @@ Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) 
 }
 
 // WAIT_CERT (§4.4.2, §4.4.2.4): the client's answer to our CertificateRequest.
-Status ServerHandshake::on_certificate(const Certificate& message, ByteView whole) {
+ServerHandshake::Next ServerHandshake::on_certificate(const Certificate& message, ByteView whole) {
     // §4.4.2: the context echoes the CertificateRequest's, which was empty.
     if (!message.certificate_request_context.empty())
         return fail(AlertDescription::illegal_parameter, "client Certificate has a non-empty request context");
@@ -221,27 +228,24 @@ Status ServerHandshake::on_certificate(const Certificate& message, ByteView whol
         // handshake with a certificate_required alert."
         if (config_.client_auth == ClientAuthMode::required)
             return fail(AlertDescription::certificate_required, "client sent no certificate");
-        state_ = State::wait_finished;
-        return ok();
+        return State::wait_finished;  // and no CertificateVerify is expected
     }
     const ChainPolicy policy{CertificatePurpose::client_auth, "", context_.clock.unix_seconds()};
     client_chain_ = TRY(verify_certificate_chain(*config_.client_trust_anchors, certificate_chain_of(message), policy));
-    state_ = State::wait_cv;
-    return ok();
+    return State::wait_cv;
 }
 
 // WAIT_CV (§4.4.3): signed over the transcript through the client's Certificate.
-Status ServerHandshake::on_certificate_verify(const CertificateVerify& message, ByteView whole) {
+ServerHandshake::Next ServerHandshake::on_certificate_verify(const CertificateVerify& message, ByteView whole) {
     const Bytes certificate_hash = TRY(transcript_.hash());
     client_certificate_verify_ = TRY(verify_certificate_verify(*client_chain_, message, config_.signature_schemes,
                                                                Role::client, view(certificate_hash)));
     TRY(transcript_.add(whole));
-    state_ = State::wait_finished;
-    return ok();
+    return State::wait_finished;
 }
 
 // WAIT_FINISHED (§4.4.4): then the client's application keys and the resumption secret.
-Status ServerHandshake::on_finished(const Finished& message, ByteView whole) {
+ServerHandshake::Next ServerHandshake::on_finished(const Finished& message, ByteView whole) {
     const HashAlgorithm alg = suite().hash;
     // STYLE.md §12: a certificate we accepted must have been proven by its CertificateVerify.
     if (client_chain_ && !client_certificate_verify_)
@@ -262,13 +266,13 @@ Status ServerHandshake::on_finished(const Finished& message, ByteView whole) {
     client_handshake_secret_.wipe();
     client_application_secret_.wipe();
     master_secret_.wipe();
-    state_ = State::connected;
-    return ok();
+    return State::connected;
 }
 
 // CONNECTED (§4.6.3).
-Status ServerHandshake::on_key_update(const KeyUpdate& message) {
-    return application_keys_.on_key_update(context_.io, message);
+ServerHandshake::Next ServerHandshake::on_key_update(const KeyUpdate& message) {
+    TRY(application_keys_.on_key_update(context_.io, message));
+    return State::connected;
 }
 
 Status ServerHandshake::send_key_update(bool request_peer_update) {

@@ -59,13 +59,17 @@ public:
     const ResumptionMasterSecret& resumption_master() const { return resumption_master_; }
 
 private:
+    using Next = Result<State>;
+
+    // The state is assigned here and only here (STYLE.md §2): a handler's next state, or FAILED.
+    Status settle(Next next);
     // The one dispatch: decodes what the current state expects, refuses everything else.
-    Status dispatch(const HandshakeMessage& message);
-    Status on_client_hello(const ClientHello& hello, ByteView whole);
-    Status on_certificate(const Certificate& message, ByteView whole);
-    Status on_certificate_verify(const CertificateVerify& message, ByteView whole);
-    Status on_finished(const Finished& message, ByteView whole);
-    Status on_key_update(const KeyUpdate& message);
+    Next dispatch(const HandshakeMessage& message);
+    Next on_client_hello(const ClientHello& hello, ByteView whole);
+    Next on_certificate(const Certificate& message, ByteView whole);
+    Next on_certificate_verify(const CertificateVerify& message, ByteView whole);
+    Next on_finished(const Finished& message, ByteView whole);
+    Next on_key_update(const KeyUpdate& message);
 
     Status send(Result<Bytes> whole_message);  // adds it to the transcript, then sends it
     Status send_change_cipher_spec_once(const ClientHello& hello);

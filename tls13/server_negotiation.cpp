@@ -133,6 +133,11 @@ Result<ServerNegotiation> negotiate_client_hello(const ServerConfig& config, con
     for (ExtensionType type :
          {ExtensionType::signature_algorithms, ExtensionType::supported_groups, ExtensionType::key_share})
         TRY(required_extension(hello, type));
+    // §4.2.9, §9.2: "If containing a pre_shared_key extension, it MUST also contain a
+    // psk_key_exchange_modes extension" - checked although PSKs are not accepted yet (a full
+    // handshake answers them; the resumption issue adds tickets).
+    if (has_extension(hello.extensions, ExtensionType::pre_shared_key))
+        TRY(required_extension(hello, ExtensionType::psk_key_exchange_modes));
     out.signature_scheme = TRY(choose_signature_scheme(config, hello));
     TRY(choose_group(config, hello, retry_group, out));
     TRY(read_server_name(hello, out));

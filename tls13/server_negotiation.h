@@ -29,6 +29,7 @@ struct ServerNegotiation {
 //   no supported_versions, or no 0x0304 in it; legacy_version below 0x0303  -> protocol_version
 //   no cipher suite, group or signature scheme in common                     -> handshake_failure
 //   no signature_algorithms, supported_groups or key_share (§9.2)            -> missing_extension
+//   pre_shared_key without psk_key_exchange_modes (§4.2.9)                   -> missing_extension
 //   a key share for a group not in supported_groups (§4.2.8)                 -> illegal_parameter
 //   after a HelloRetryRequest: not exactly one share, for `retry_group`      -> illegal_parameter
 //   ALPN offered, none of ours in it (RFC 7301 §3.2)                         -> no_application_protocol
