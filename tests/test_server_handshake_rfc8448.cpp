@@ -5,45 +5,13 @@
 // the transcript - and with it Finished and the application secrets - leaves the trace there;
 // those are checked against the client-side key schedule in test_server_handshake.cpp.
 #include "support/rfc8448.h"
+#include "support/rfc8448_replay.h"
 #include "test_server_handshake_support.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;
 
 namespace {
-
-// Hands out the given byte strings in order, one per fill() (RFC 8448 replay).
-class ScriptedRandom final : public Random {
-public:
-    explicit ScriptedRandom(std::vector<Bytes> values) : values_(std::move(values)) {}
-    void fill(std::span<uint8_t> out) override {
-        REQUIRE(next_ < values_.size());
-        REQUIRE(values_[next_].size() == out.size());
-        std::copy(values_[next_].begin(), values_[next_].end(), out.begin());
-        ++next_;
-    }
-
-private:
-    std::vector<Bytes> values_;
-    size_t next_ = 0;
-};
-
-// RFC 8448's server key is RSA-1024, below SoftwareSigner's 2048-bit floor, and its PSS
-// signatures are randomised anyway: this stand-in offers the RFC's scheme and signs with zeros.
-// The CertificateVerify is therefore not part of this replay.
-class StandInSigner final : public Signer {
-public:
-    std::vector<SignatureScheme> schemes() const override { return {SignatureScheme::rsa_pss_rsae_sha256}; }
-    Result<Bytes> sign(SignatureScheme, ByteView) override { return Bytes(128, 0); }
-    std::string description() const override { return "RFC 8448 stand-in"; }
-};
-
-Bytes server_certificate_der() {
-    for (const auto& certificate : rfc8448_certificates())
-        if (certificate.side == "server") return certificate.der;
-    FAIL("no server certificate in the RFC 8448 data");
-    return {};
-}
 
 void replay_server_hello(const std::string& trace_name, bool compatibility_ccs) {
     CAPTURE(trace_name);
@@ -56,8 +24,8 @@ void replay_server_hello(const std::string& trace_name, bool compatibility_ccs) 
     ScriptedRandom random({server_private, server_random});
 
     ServerConfig config;
-    config.credentials.chain = {server_certificate_der()};
-    config.credentials.signer = std::make_shared<StandInSigner>();
+    config.credentials.chain = {rfc8448_certificate("server", "simple_1rtt")};
+    config.credentials.signer = std::make_shared<StandInSigner>(SignatureScheme::rsa_pss_rsae_sha256, 128);
     FixedClock clock(system_clock().unix_seconds());
     RecordingIo io;
     auto server = make_server_handshake(std::move(config), {io, random, clock});
