@@ -196,7 +196,7 @@ TEST_CASE("RFC 8448 §5: our HelloRetryRequest and handshake secrets from the RF
     // how many there are is mbedTLS's business, so a first run counts them), then the random.
     size_t draws = 0;
     {
-        CountingRandom counting(p256_private, 0x01);
+        PrefixRandom counting({p256_private}, 0x01);
         RecordingIo scratch;
         auto server = make_server(counting, scratch);
         must(server->on_message(frame(client_hello1)));

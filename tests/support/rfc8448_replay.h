@@ -33,22 +33,25 @@ private:
     size_t next_ = 0;
 };
 
-// Counts fills and answers each with `filler` (for finding out how many draws a step makes).
-class CountingRandom final : public Random {
+// Hands out `prefix` in order, then answers every further fill with `filler` and counts all
+// fills: for steps whose number of draws is the library's business (mbedTLS's blinding draws
+// during a P-256 point multiplication, which do not change the result).
+class PrefixRandom final : public Random {
 public:
-    explicit CountingRandom(Bytes first, uint8_t filler) : first_(std::move(first)), filler_(filler) {}
+    PrefixRandom(std::vector<Bytes> prefix, uint8_t filler) : prefix_(std::move(prefix)), filler_(filler) {}
     void fill(std::span<uint8_t> out) override {
-        if (count_++ == 0) {
-            REQUIRE(first_.size() == out.size());
-            std::copy(first_.begin(), first_.end(), out.begin());
+        if (count_ < prefix_.size()) {
+            REQUIRE(prefix_[count_].size() == out.size());
+            std::copy(prefix_[count_].begin(), prefix_[count_].end(), out.begin());
         } else {
             std::fill(out.begin(), out.end(), filler_);
         }
+        ++count_;
     }
     size_t fills() const { return count_; }
 
 private:
-    Bytes first_;
+    std::vector<Bytes> prefix_;
     uint8_t filler_;
     size_t count_ = 0;
 };
