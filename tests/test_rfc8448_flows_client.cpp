@@ -44,6 +44,20 @@ void check_handshake_keys(const RecordingIo& io, size_t mark, const Trace& trace
           hex(trace.find("server", "derive secret \"tls13 s hs traffic\"").at("expanded")));
 }
 
+// Our client as the RFC's: SNI "server", compatibility mode off (the RFC's §3 and §5
+// ClientHellos have an empty legacy_session_id), started (its first ClientHello sent).
+std::unique_ptr<Handshake> started_client(Random& random, RecordingIo& io) {
+    static FixedClock clock(1546300800);  // 2019-01-01, inside the RFC certificates' validity
+    ClientConfig config;
+    config.server_name = "server";
+    config.compatibility_mode = false;
+    config.trust_anchors = std::make_shared<const TrustStore>(
+        must(TrustStore::from_pem_or_der(view(rfc8448_certificate("server", "simple_1rtt")))));
+    auto client = make_client_handshake(std::move(config), {io, random, clock});
+    must(client->start());
+    return client;
+}
+
 }  // namespace
 
 TEST_CASE("RFC 8448 §3: our client with the RFC's random and key, then the RFC's ServerHello") {
@@ -54,15 +68,8 @@ TEST_CASE("RFC 8448 §3: our client with the RFC's random and key, then the RFC'
 
     ScriptedRandom random({Bytes(theirs.random.begin(), theirs.random.end()),
                            trace.find("client", "create an ephemeral x25519").at("private key")});
-    ClientConfig config;
-    config.server_name = "server";
-    config.compatibility_mode = false;  // the RFC's §3 ClientHello has an empty legacy_session_id
-    config.trust_anchors = std::make_shared<const TrustStore>(
-        must(TrustStore::from_pem_or_der(view(rfc8448_certificate("server", "simple_1rtt")))));
-    FixedClock clock(1546300800);
     RecordingIo io;
-    auto client = make_client_handshake(std::move(config), {io, random, clock});
-    must(client->start());
+    auto client = started_client(random, io);
     CHECK(random.used_up());
     CHECK(io.trace() == "client_hello ccs_allowed");
     const Bytes our_client_hello = io.find("client_hello");
@@ -127,15 +134,8 @@ TEST_CASE("RFC 8448 §5: our client answers the RFC's HelloRetryRequest (cookie 
                          trace.find("client", "create an ephemeral x25519").at("private key"),
                          trace.find("client", "create an ephemeral P-256").at("private key")},
                         0x01);
-    ClientConfig config;
-    config.server_name = "server";
-    config.compatibility_mode = false;  // the RFC's ClientHellos have an empty legacy_session_id
-    config.trust_anchors = std::make_shared<const TrustStore>(
-        must(TrustStore::from_pem_or_der(view(rfc8448_certificate("server", "simple_1rtt")))));
-    FixedClock clock(1546300800);
     RecordingIo io;
-    auto client = make_client_handshake(std::move(config), {io, random, clock});
-    must(client->start());
+    auto client = started_client(random, io);
     CHECK(random.fills() == 2);
     const Bytes our_client_hello1 = io.find("client_hello");
     same_extension(must(decode_client_hello(frame(our_client_hello1).body)).extensions, theirs1.extensions,
