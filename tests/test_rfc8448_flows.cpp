@@ -82,9 +82,8 @@ TEST_CASE("RFC 8448 §6: our server with client authentication, from the RFC's C
     config.client_auth = ClientAuthMode::required;
     // The client certificate is self-signed in the RFC: it is its own trust anchor.
     config.client_trust_anchors = std::make_shared<const TrustStore>(must(TrustStore::from_pem_or_der(view(client_der))));
-    FixedClock clock(rfc8448_time);
     RecordingIo io;
-    auto server = make_server_handshake(std::move(config), {io, random, clock});
+    auto server = make_server_handshake(std::move(config), {io, random, clock_of_rfc()});
     must(server->start());
     must(server->on_message(frame(client_hello)));
     CHECK(random.used_up());

@@ -71,8 +71,8 @@ private:
     size_t size_;
 };
 
-// The DER certificate of `side` found in trace `section` (3 for §3's RSA server certificate, 6
-// for §6's ECDSA server and RSA client certificates).
+// The DER certificate `side` sends in trace `trace_name` ("simple_1rtt": §3's RSA server
+// certificate; "client_authentication": §6's ECDSA server and RSA-1024 client certificates).
 inline Bytes rfc8448_certificate(const std::string& side, const std::string& trace_name) {
     const Trace& trace = rfc8448(trace_name);
     const Bytes& message = trace.find(side, "construct a Certificate handshake").at("Certificate");
