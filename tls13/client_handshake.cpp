@@ -68,6 +68,7 @@ private:
     Status send_compatibility_change_cipher_spec();
     Status send_second_flight();
     Status send_client_certificate();
+    void release_handshake_state();
     HashAlgorithm hash() const { return suite_->hash; }
 
     ClientConfig config_;
@@ -299,6 +300,8 @@ ClientHandshake::Next ClientHandshake::on_certificate_verify(const CertificateVe
                                                             Role::server, through_certificate)));
     session_.peer_signature_scheme = server_signature_->scheme();
     session_.peer_identity = server_chain_->identity();
+    // The chain's only use was this signature: free its parsed key now, before our own flight.
+    server_chain_.reset();
     TRY(transcript_.add(whole));
     return ClientState::wait_finished;
 }
@@ -332,6 +335,7 @@ ClientHandshake::Next ClientHandshake::on_finished(const Finished& message, Byte
     handshake_secret_.wipe();
     client_handshake_secret_.wipe();
     server_handshake_secret_.wipe();
+    release_handshake_state();
     return ClientState::connected;
 }
 
@@ -408,6 +412,17 @@ Status ClientHandshake::send_client_certificate() {
     TRY(send_message(view(verify)));
     session_.own_signature_scheme = scheme;
     return ok();
+}
+
+void ClientHandshake::release_handshake_state() {
+    // Once connected nothing reads the offer, the transcript or the CertificateRequest again:
+    // we never offer post_handshake_auth (§4.6.2), so no later message is hashed or signed. A
+    // connection lives far longer than its handshake; keep only what CONNECTED uses.
+    client_hello_ = ClientHello();
+    parameters_ = ClientHelloParameters();
+    transcript_ = Transcript();
+    certificate_request_context_ = Bytes();
+    requested_schemes_ = std::vector<SignatureScheme>();
 }
 
 Status ClientHandshake::send_key_update(bool request_peer_update) {

@@ -107,7 +107,11 @@ Status Connection::on_handshake_data(ByteView fragment) {
     handshake_buffer_.append(fragment);
     for (;;) {
         auto message = TRY(handshake_buffer_.next());
-        if (!message) return ok();
+        if (!message) {
+            // No message views remain; after the handshake, give back the flight's storage.
+            if (state_ == State::connected) handshake_buffer_.release_if_empty();
+            return ok();
+        }
         TRY(handshake_->on_message(*message));
         if (state_ == State::handshaking && handshake_->connected()) state_ = State::connected;
     }

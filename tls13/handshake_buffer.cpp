@@ -10,6 +10,12 @@ void HandshakeBuffer::append(ByteView fragment) {
     buffer_.insert(buffer_.end(), fragment.begin(), fragment.end());
 }
 
+void HandshakeBuffer::release_if_empty() {
+    if (!empty()) return;
+    buffer_ = Bytes();
+    consumed_ = 0;
+}
+
 Result<std::optional<HandshakeMessage>> HandshakeBuffer::next() {
     const ByteView pending = ByteView(buffer_).subspan(consumed_);
     Reader header(pending);

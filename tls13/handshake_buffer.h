@@ -33,6 +33,10 @@ public:
     // unexpected_message alert." The connection checks empty() when it changes keys.
     bool empty() const { return buffer_.size() == consumed_; }
     size_t buffered() const { return buffer_.size() - consumed_; }
+    // Frees the storage if every byte has been handed out. The buffer grows to the peer's
+    // largest handshake flight (its certificate chain); once connected, post-handshake messages
+    // are rare and small, so holding that capacity for the connection's life is waste.
+    void release_if_empty();
 
 private:
     Bytes buffer_;

@@ -1,5 +1,6 @@
 #include "tls13/software_signer.h"
 
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
@@ -95,17 +96,22 @@ Result<Bytes> SoftwareSigner::sign(SignatureScheme scheme, ByteView content) {
     const mbedtls_md_type_t md = sha384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
     const Bytes digest = hash(alg, content);
 
-    Bytes signature(MBEDTLS_PK_SIGNATURE_MAX_SIZE);
+    // The buffer fits this key's largest signature, not MBEDTLS_PK_SIGNATURE_MAX_SIZE (1 KiB
+    // by default, sized for the largest RSA modulus the library accepts).
+    Bytes signature;
     size_t length = 0;
     if (mbedtls_pk_get_type(&impl_->pk) == MBEDTLS_PK_RSA) {
         // RFC 8446 §4.2.3: RSASSA-PSS with MGF1 of the same hash and a salt as long as the hash.
         mbedtls_rsa_context* rsa = mbedtls_pk_rsa(impl_->pk);
         mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, md);
         length = mbedtls_rsa_get_len(rsa);
+        signature.resize(length);
         if (mbedtls_rsa_rsassa_pss_sign_ext(rsa, rng_adapter, impl_->random, md, static_cast<unsigned>(digest.size()),
                                             digest.data(), static_cast<int>(digest.size()), signature.data()) != 0)
             return fail(AlertDescription::internal_error, "RSA-PSS signing failed");
     } else {
+        // A DER ECDSA-Sig-Value (RFC 8446 §4.2.3) of this curve is at most this long.
+        signature.resize(MBEDTLS_ECDSA_MAX_SIG_LEN(mbedtls_pk_get_bitlen(&impl_->pk)));
         if (mbedtls_pk_sign(&impl_->pk, md, digest.data(), digest.size(), signature.data(), &length, rng_adapter,
                             impl_->random) != 0)
             return fail(AlertDescription::internal_error, "ECDSA signing failed");

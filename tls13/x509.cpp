@@ -247,9 +247,11 @@ Result<VerifiedChain> verify_certificate_chain(const TrustStore& anchors, const 
                                                const ChainPolicy& policy) {
     if (chain.empty()) return bad_certificate("no certificate");
     if (anchors.size() == 0) return make_alert(AlertDescription::unknown_ca, "no trust anchors configured");
+    // The parsed chain refers to the caller's DER instead of copying it: `chain` outlives
+    // `peer`, and a copy of every certificate at the handshake's memory peak buys nothing.
     CrtList peer;
     for (ByteView der : chain) {
-        if (mbedtls_x509_crt_parse_der(&peer.crt, der.data(), der.size()) != 0)
+        if (mbedtls_x509_crt_parse_der_nocopy(&peer.crt, der.data(), der.size()) != 0)
             return bad_certificate("cannot parse certificate");
     }
 
