@@ -15,38 +15,41 @@ std::string hex_handle(uint32_t handle) {
     return buf;
 }
 
-// tpm2-openssl's owner primary (and the TSS2 key file convention for parent 0x40000001):
-// ECC NIST P-256, SHA-256, fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|noDA|
-// restricted|decrypt (0x00030472), AES-128-CFB, scheme and kdf NULL, zero-length unique x/y.
-TPM2B_PUBLIC primary_template() {
+// The fields both our templates share: ECC NIST P-256, nameAlg SHA-256, scheme and kdf NULL,
+// zero-length unique x/y (TPM 2.0 Part 2 §12.2.3.6).
+TPM2B_PUBLIC p256_template(TPMA_OBJECT attributes) {
     TPM2B_PUBLIC t{};
     t.publicArea.type = TPM2_ALG_ECC;
     t.publicArea.nameAlg = TPM2_ALG_SHA256;
-    t.publicArea.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |
-                                    TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED |
-                                    TPMA_OBJECT_DECRYPT;
+    t.publicArea.objectAttributes = attributes;
     TPMS_ECC_PARMS& ecc = t.publicArea.parameters.eccDetail;
-    ecc.symmetric.algorithm = TPM2_ALG_AES;
-    ecc.symmetric.keyBits.aes = 128;
-    ecc.symmetric.mode.aes = TPM2_ALG_CFB;
+    ecc.symmetric.algorithm = TPM2_ALG_NULL;
     ecc.scheme.scheme = TPM2_ALG_NULL;
     ecc.curveID = TPM2_ECC_NIST_P256;
     ecc.kdf.scheme = TPM2_ALG_NULL;
     return t;
 }
 
-TPM2B_PUBLIC signing_key_template() {
-    TPM2B_PUBLIC t{};
-    t.publicArea.type = TPM2_ALG_ECC;
-    t.publicArea.nameAlg = TPM2_ALG_SHA256;
-    t.publicArea.objectAttributes = TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                                    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA;
-    TPMS_ECC_PARMS& ecc = t.publicArea.parameters.eccDetail;
-    ecc.symmetric.algorithm = TPM2_ALG_NULL;
-    ecc.scheme.scheme = TPM2_ALG_NULL;  // the Sign command chooses ECDSA and the hash
-    ecc.curveID = TPM2_ECC_NIST_P256;
-    ecc.kdf.scheme = TPM2_ALG_NULL;
+// tpm2-openssl's owner primary (and the TSS2 key file convention for parent 0x40000001):
+// fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|noDA|restricted|decrypt (0x00030472),
+// AES-128-CFB.
+TPM2B_PUBLIC primary_template() {
+    constexpr TPMA_OBJECT attributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+                                       TPMA_OBJECT_NODA | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+    static_assert(attributes == 0x00030472);
+    TPM2B_PUBLIC t = p256_template(attributes);
+    TPMT_SYM_DEF_OBJECT& sym = t.publicArea.parameters.eccDetail.symmetric;
+    sym.algorithm = TPM2_ALG_AES;
+    sym.keyBits.aes = 128;
+    sym.mode.aes = TPM2_ALG_CFB;
     return t;
+}
+
+// The signing key: scheme NULL, so each TPM2_Sign names ECDSA and its hash.
+TPM2B_PUBLIC signing_key_template() {
+    return p256_template(TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+                         TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA);
 }
 
 // The owner primary, created for one operation and flushed after. Call with the mutex held.
