@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "support/connection_pair.h"
 #include "support/swtpm.h"
@@ -146,4 +147,19 @@ TEST_CASE("ECDSA r,s become minimal positive DER INTEGERs") {
     const Bytes zero = {0x00, 0x00};
     const Bytes expected_zero = {0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00};
     CHECK(ecdsa_signature_der(view(zero), view(zero)) == expected_zero);
+}
+
+TEST_CASE("the TCTI comes from the option, else TPM2TOOLS_TCTI, else TCTI, else tctildr's default") {
+    ::unsetenv("TPM2TOOLS_TCTI");
+    ::unsetenv("TCTI");
+    CHECK(resolve_tcti({}).empty());
+    ::setenv("TCTI", "device:/dev/tpmrm0", 1);
+    CHECK(resolve_tcti({}) == "device:/dev/tpmrm0");
+    ::setenv("TPM2TOOLS_TCTI", "swtpm:port=2321", 1);
+    CHECK(resolve_tcti({}) == "swtpm:port=2321");
+    ContextOptions options;
+    options.tcti = "mssim:port=2321";
+    CHECK(resolve_tcti(options) == "mssim:port=2321");
+    ::unsetenv("TPM2TOOLS_TCTI");
+    ::unsetenv("TCTI");
 }
