@@ -90,14 +90,14 @@ KeyPair generate_key(KeyType type) {
     return KeyPair{pem, type};
 }
 
-IssuedCertificate issue_certificate(const CertificateSpec& spec, const IssuedCertificate* issuer) {
-    static std::atomic<int> serial_counter{1};
-    IssuedCertificate out;
-    out.key = generate_key(spec.key_type);
+namespace {
 
-    Pk subject_key, issuer_key;
-    load_key(subject_key, out.key.private_pem);
-    load_key(issuer_key, issuer ? issuer->key.private_pem : out.key.private_pem);
+// Writes the certificate for `subject_key` into `out` (der, pem), signed by `issuer_pem`.
+void write_certificate(IssuedCertificate& out, const CertificateSpec& spec, Pk& subject_key,
+                       const std::string& issuer_pem, const IssuedCertificate* issuer) {
+    static std::atomic<int> serial_counter{1};
+    Pk issuer_key;
+    load_key(issuer_key, issuer_pem);
 
     mbedtls_x509write_cert crt;
     mbedtls_x509write_crt_init(&crt);
@@ -163,6 +163,27 @@ IssuedCertificate issue_certificate(const CertificateSpec& spec, const IssuedCer
     }
     mbedtls_x509write_crt_free(&crt);
     mbedtls_mpi_free(&serial);
+}
+
+}  // namespace
+
+IssuedCertificate issue_certificate(const CertificateSpec& spec, const IssuedCertificate* issuer) {
+    IssuedCertificate out;
+    out.key = generate_key(spec.key_type);
+    Pk subject_key;
+    load_key(subject_key, out.key.private_pem);
+    write_certificate(out, spec, subject_key, issuer ? issuer->key.private_pem : out.key.private_pem, issuer);
+    return out;
+}
+
+IssuedCertificate issue_certificate_for_public_key(const CertificateSpec& spec, ByteView spki_der,
+                                                   const IssuedCertificate& issuer) {
+    IssuedCertificate out;
+    out.key.private_pem.clear();
+    out.key.type = spec.key_type;
+    Pk subject_key;
+    check(mbedtls_pk_parse_public_key(&subject_key.ctx, spki_der.data(), spki_der.size()), "subject public key");
+    write_certificate(out, spec, subject_key, issuer.key.private_pem, &issuer);
     return out;
 }
 

@@ -43,6 +43,11 @@ KeyPair generate_key(KeyType type);
 // Signs `spec` with `issuer` (nullptr: self-signed). Aborts the test on failure.
 IssuedCertificate issue_certificate(const CertificateSpec& spec, const IssuedCertificate* issuer);
 
+// A certificate for a public key held elsewhere (a TPM key): `spki_der` is its
+// SubjectPublicKeyInfo; the result's key.private_pem is empty. Aborts the test on failure.
+IssuedCertificate issue_certificate_for_public_key(const CertificateSpec& spec, ByteView spki_der,
+                                                   const IssuedCertificate& issuer);
+
 // A root CA with one leaf for server auth ("localhost", 127.0.0.1, ::1) and one for client auth.
 struct TestPki {
     IssuedCertificate root;

@@ -1,0 +1,66 @@
+#include "tpm/context.h"
+
+#include <tss2/tss2_rc.h>
+#include <tss2/tss2_tctildr.h>
+
+#include <cstdlib>
+
+#include "tpm/esys_detail.hpp"
+
+namespace tpmtls::tpm {
+
+std::string resolve_tcti(const ContextOptions& options) {
+    if (options.tcti) return *options.tcti;
+    for (const char* name : {"TPM2TOOLS_TCTI", "TCTI"}) {
+        if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return v;
+    }
+    return {};
+}
+
+TpmContext::Impl::~Impl() {
+    if (esys) Esys_Finalize(&esys);
+    if (tcti) Tss2_TctiLdr_Finalize(&tcti);
+}
+
+bool is_retryable(TSS2_RC rc) {
+    // TPM 2.0 Part 2 §6.6.3: warnings that mean "send it again".
+    return rc == TPM2_RC_RETRY || rc == TPM2_RC_YIELDED || rc == TPM2_RC_TESTING;
+}
+
+Alert tpm_error(const TpmContext::Impl& ctx, std::string_view what, TSS2_RC rc) {
+    std::string reason = std::string(what) + " failed: " + Tss2_RC_Decode(rc) + " (TCTI " + ctx.tcti_config + ")";
+    const TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
+    const TSS2_RC base = rc & 0xffff;
+    if (layer == TSS2_TCTI_RC_LAYER || base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_NO_CONNECTION) {
+        reason += ": TPM unreachable: is swtpm running / /dev/tpmrm0 readable?";
+    }
+    return make_alert(AlertDescription::internal_error, reason);
+}
+
+TpmContext::TpmContext(Tag, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TpmContext::~TpmContext() = default;
+
+const std::string& TpmContext::tcti() const { return impl_->tcti_config; }
+
+Result<std::shared_ptr<TpmContext>> TpmContext::open(const ContextOptions& options) {
+    auto impl = std::make_unique<Impl>();
+    const std::string conf = resolve_tcti(options);
+    impl->tcti_config = conf.empty() ? "(default)" : conf;
+    impl->max_retries = options.max_retries;
+    TSS2_RC rc = Tss2_TctiLdr_Initialize(conf.empty() ? nullptr : conf.c_str(), &impl->tcti);
+    if (rc != TSS2_RC_SUCCESS) {
+        return make_alert(AlertDescription::internal_error,
+                          "cannot open TCTI '" + impl->tcti_config + "': " + Tss2_RC_Decode(rc) +
+                              ": TPM unreachable: is swtpm running / /dev/tpmrm0 readable?");
+    }
+    rc = Esys_Initialize(&impl->esys, impl->tcti, nullptr);
+    if (rc != TSS2_RC_SUCCESS) return tpm_error(*impl, "Esys_Initialize", rc);
+    // A first round trip, so an unreachable TPM is reported here and not at the first key use.
+    TPM2B_DIGEST* random = nullptr;
+    rc = with_retry(*impl, [&] { return Esys_GetRandom(impl->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, 1, &random); });
+    EsysPtr<TPM2B_DIGEST> random_owner(random);
+    if (rc != TSS2_RC_SUCCESS) return tpm_error(*impl, "TPM2_GetRandom", rc);
+    return std::make_shared<TpmContext>(Tag{}, std::move(impl));
+}
+
+}  // namespace tpmtls::tpm

@@ -1,0 +1,99 @@
+// Private to the library (named .hpp so the install, which takes tpm/*.h, leaves it out): the
+// ESAPI state behind TpmContext and small RAII helpers for tpm2-tss handles and outputs.
+#pragma once
+
+#include <tss2/tss2_esys.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "tls13/result.h"
+#include "tpm/context.h"
+#include "tpm/keys.h"
+
+namespace tpmtls::tpm {
+
+struct TpmContext::Impl {
+    TSS2_TCTI_CONTEXT* tcti = nullptr;
+    ESYS_CONTEXT* esys = nullptr;
+    std::string tcti_config;  // as given to tctildr, "(default)" when empty
+    int max_retries = 5;
+    // ESAPI contexts are not thread-safe: every command on `esys` holds this mutex.
+    std::mutex mutex;
+    ~Impl();
+};
+
+// An Alert (internal_error) carrying `what`, the decoded TSS2 return code, and a hint when the
+// code says the TPM could not be reached.
+Alert tpm_error(const TpmContext::Impl& ctx, std::string_view what, TSS2_RC rc);
+
+bool is_retryable(TSS2_RC rc);
+
+// Runs `command` (returning TSS2_RC) again while the TPM answers RETRY / YIELDED / TESTING,
+// at most ctx.max_retries more times.
+template <class F>
+TSS2_RC with_retry(const TpmContext::Impl& ctx, F&& command) {
+    TSS2_RC rc = command();
+    for (int i = 0; i < ctx.max_retries && is_retryable(rc); ++i) rc = command();
+    return rc;
+}
+
+// Outputs ESAPI allocates are released with Esys_Free.
+struct EsysFree {
+    void operator()(void* p) const { Esys_Free(p); }
+};
+template <class T>
+using EsysPtr = std::unique_ptr<T, EsysFree>;
+
+// An ESYS_TR: a transient object is flushed from the TPM (no resource manager does it for us
+// on swtpm or /dev/tpm0), a persistent one only has its ESAPI metadata closed.
+class EsysHandle {
+public:
+    EsysHandle() = default;
+    EsysHandle(ESYS_CONTEXT* esys, ESYS_TR tr, bool transient) : esys_(esys), tr_(tr), transient_(transient) {}
+    ~EsysHandle() { reset(); }
+    EsysHandle(EsysHandle&& o) noexcept : esys_(o.esys_), tr_(o.tr_), transient_(o.transient_) { o.tr_ = ESYS_TR_NONE; }
+    EsysHandle& operator=(EsysHandle&& o) noexcept {
+        if (this != &o) {
+            reset();
+            esys_ = o.esys_;
+            tr_ = o.tr_;
+            transient_ = o.transient_;
+            o.tr_ = ESYS_TR_NONE;
+        }
+        return *this;
+    }
+    ESYS_TR get() const { return tr_; }
+    // Forgets the handle without flushing or closing (ESAPI already dropped it, e.g. after an
+    // evicting TPM2_EvictControl).
+    void release() { tr_ = ESYS_TR_NONE; }
+    bool transient() const { return transient_; }
+    void reset() {
+        if (tr_ == ESYS_TR_NONE || esys_ == nullptr) return;
+        if (transient_) {
+            Esys_FlushContext(esys_, tr_);
+        } else {
+            Esys_TR_Close(esys_, &tr_);
+        }
+        tr_ = ESYS_TR_NONE;
+    }
+
+private:
+    ESYS_CONTEXT* esys_ = nullptr;
+    ESYS_TR tr_ = ESYS_TR_NONE;
+    bool transient_ = true;
+};
+
+struct TpmKey::Impl {
+    std::shared_ptr<TpmContext> ctx;  // declared first: outlives `handle`
+    EsysHandle handle;
+    uint32_t persistent_handle = 0;  // 0: transient
+    ~Impl() {
+        const std::lock_guard lock(ctx->impl().mutex);
+        handle.reset();
+    }
+};
+
+}  // namespace tpmtls::tpm

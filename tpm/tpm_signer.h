@@ -1,0 +1,45 @@
+// TpmSigner: the Signer (RFC 8446 §4.4.3) over a key held in a TPM. The key is loaded once per
+// process; its public area is read once to decide the schemes; each sign() hashes the
+// CertificateVerify content in software and sends one TPM2_Sign of the digest.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tls13/signer.h"
+#include "tpm/keys.h"
+
+namespace tpmtls::tpm {
+
+class TpmSigner final : public Signer {
+public:
+    ~TpmSigner() override;
+    TpmSigner(const TpmSigner&) = delete;
+    TpmSigner& operator=(const TpmSigner&) = delete;
+
+    // Takes a loaded key; reads its public area (TPM2_ReadPublic). Only ECC P-256 signing keys
+    // for now (ecdsa_secp256r1_sha256).
+    static Result<std::unique_ptr<TpmSigner>> create(TpmKey key);
+
+    std::vector<SignatureScheme> schemes() const override;
+    Result<Bytes> sign(SignatureScheme scheme, ByteView content) override;
+    std::string description() const override;
+
+    // The public key as SubjectPublicKeyInfo DER, from the TPM public area (for certificates).
+    Bytes public_key_der() const;
+
+    struct Impl;
+
+private:
+    explicit TpmSigner(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// DER ECDSA-Sig-Value (RFC 8446 §4.2.3 via RFC 3279 §2.2.3) from big-endian r and s: INTEGERs
+// without leading zero bytes, with a 0x00 added where the top bit is set.
+Bytes ecdsa_signature_der(ByteView r, ByteView s);
+
+// SubjectPublicKeyInfo (RFC 5480 §2) for a P-256 point from its big-endian x and y.
+Bytes p256_spki_der(ByteView x, ByteView y);
+
+}  // namespace tpmtls::tpm
