@@ -12,11 +12,6 @@ using namespace tpmtls::test;
 
 namespace {
 
-const TestPki& pki() {
-    static const TestPki p = make_test_pki();
-    return p;
-}
-
 void exchange(ConnectionPair& pair, const std::string& from_client, const std::string& from_server) {
     REQUIRE(pair.client->send(view(from_client)));
     REQUIRE(pair.server->send(view(from_server)));
@@ -56,8 +51,8 @@ TEST_CASE("every suite, group, HelloRetryRequest and client-auth mode completes 
                     CAPTURE(to_string(group));
                     CAPTURE(hrr);
                     CAPTURE(auth.name);
-                    ClientConfig client = client_config_for(pki(), auth.client_has_certificate);
-                    ServerConfig server = server_config_for(pki(), auth.mode);
+                    ClientConfig client = client_config_for(shared_test_pki(), auth.client_has_certificate);
+                    ServerConfig server = server_config_for(shared_test_pki(), auth.mode);
                     server.cipher_suites = {suite};
                     // The client's first key share is for its first group; the server asks for
                     // `group`. When they differ the server must send a HelloRetryRequest.
@@ -91,7 +86,7 @@ TEST_CASE("every suite, group, HelloRetryRequest and client-auth mode completes 
 }
 
 TEST_CASE("KeyUpdate both ways, a large message across records, and close_notify") {
-    ConnectionPair pair = make_pair(client_config_for(pki(), true), server_config_for(pki(), ClientAuthMode::required));
+    ConnectionPair pair = make_pair(client_config_for(shared_test_pki(), true), server_config_for(shared_test_pki(), ClientAuthMode::required));
     REQUIRE(pair.handshake());
     REQUIRE(pair.client->key_update(true));  // the server answers with its own KeyUpdate
     REQUIRE(pair.pump());
@@ -114,12 +109,23 @@ TEST_CASE("KeyUpdate both ways, a large message across records, and close_notify
 }
 
 TEST_CASE("a KeyUpdate is sent on our own once the record-count threshold is reached") {
-    ConnectionPair pair = make_pair(client_config_for(pki(), false), server_config_for(pki(), ClientAuthMode::off));
+    ConnectionPair pair = make_pair(client_config_for(shared_test_pki(), false), server_config_for(shared_test_pki(), ClientAuthMode::off));
     REQUIRE(pair.handshake());
     pair.client->set_key_update_threshold(3);
-    for (int i = 0; i < 10; ++i) exchange(pair, "record " + std::to_string(i), "reply");
-    // Data still flows after several automatic updates: the server followed every one.
-    CHECK(pair.server->is_connected());
+    size_t records = 0;
+    for (int i = 0; i < 10; ++i) {
+        REQUIRE(pair.client->send(view("record " + std::to_string(i))));
+        // Count the client's records on the wire: a KeyUpdate travels in a record of its own.
+        const Bytes out = pair.client->take_output();
+        for (size_t at = 0; at + 5 <= out.size(); at += 5 + (size_t{out[at + 3]} << 8 | out[at + 4])) ++records;
+        REQUIRE(pair.server->receive(view(out)));
+        const Bytes got = pair.server->take_application_data();
+        CHECK(std::string(got.begin(), got.end()) == "record " + std::to_string(i));
+    }
+    // Ten application records plus the automatic KeyUpdates (one each time the write key has
+    // protected 3 records), and the server followed every key change.
+    CHECK(records > 10);
+    exchange(pair, "after the updates", "reply");
 }
 
 TEST_CASE("handshake failures: the failing side sends one alert and the other side reports it") {
@@ -171,8 +177,8 @@ TEST_CASE("handshake failures: the failing side sends one alert and the other si
     };
     for (const Case& c : cases) {
         CAPTURE(std::string(c.what));
-        ClientConfig client = client_config_for(pki(), true);
-        ServerConfig server = server_config_for(pki(), ClientAuthMode::required);
+        ClientConfig client = client_config_for(shared_test_pki(), true);
+        ServerConfig server = server_config_for(shared_test_pki(), ClientAuthMode::required);
         c.setup(client, server);
         ConnectionPair pair = make_pair(std::move(client), std::move(server));
         CHECK_FALSE(pair.handshake());
@@ -206,7 +212,7 @@ TEST_CASE("garbage and truncated records mid-handshake") {
     for (const Case& c : cases) {
         CAPTURE(std::string(c.what));
         ConnectionPair pair =
-            make_pair(client_config_for(pki(), false), server_config_for(pki(), ClientAuthMode::off));
+            make_pair(client_config_for(shared_test_pki(), false), server_config_for(shared_test_pki(), ClientAuthMode::off));
         REQUIRE(pair.client->start());
         (void)pair.client->take_output();  // the ClientHello is lost; the "server" sends garbage
         auto result = pair.client->receive(view(c.bytes));
@@ -221,7 +227,7 @@ TEST_CASE("garbage and truncated records mid-handshake") {
         CHECK_FALSE(pair.client->has_output());
     }
     // A record cut short simply waits for more bytes: no alert, no progress.
-    ConnectionPair pair = make_pair(client_config_for(pki(), false), server_config_for(pki(), ClientAuthMode::off));
+    ConnectionPair pair = make_pair(client_config_for(shared_test_pki(), false), server_config_for(shared_test_pki(), ClientAuthMode::off));
     REQUIRE(pair.client->start());
     const Bytes hello = pair.client->take_output();
     REQUIRE(pair.server->receive(ByteView(hello).first(hello.size() - 1)));

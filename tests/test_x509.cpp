@@ -11,11 +11,6 @@ using namespace tpmtls::test;
 
 namespace {
 
-const TestPki& pki() {
-    static const TestPki p = make_test_pki();
-    return p;
-}
-
 TrustStore anchors(const IssuedCertificate& root) {
     auto store = TrustStore::from_pem_or_der(view(root.pem));
     REQUIRE(store);
@@ -29,11 +24,11 @@ ChainPolicy server_policy(std::string name) {
 }  // namespace
 
 TEST_CASE("a server chain to the trusted root is accepted for its names") {
-    const TrustStore store = anchors(pki().root);
+    const TrustStore store = anchors(shared_test_pki().root);
     CHECK(store.size() == 1);
     for (const char* name : {"localhost", "LOCALHOST", "localhost.", "127.0.0.1", "::1", "[::1]"}) {
         CAPTURE(name);
-        auto chain = verify_certificate_chain(store, {view(pki().server.der)}, server_policy(name));
+        auto chain = verify_certificate_chain(store, {view(shared_test_pki().server.der)}, server_policy(name));
         REQUIRE_MESSAGE(chain, (chain ? "" : chain.error().to_string()));
         const PeerIdentity& id = chain->identity();
         CHECK(id.subject == "CN=localhost, O=tpmtls tests");
@@ -44,12 +39,12 @@ TEST_CASE("a server chain to the trusted root is accepted for its names") {
 }
 
 TEST_CASE("a client chain is accepted for clientAuth and tells who the client is") {
-    const TrustStore store = anchors(pki().root);
+    const TrustStore store = anchors(shared_test_pki().root);
     ChainPolicy policy{CertificatePurpose::client_auth, "", system_clock().unix_seconds()};
-    auto chain = verify_certificate_chain(store, {view(pki().client.der)}, policy);
+    auto chain = verify_certificate_chain(store, {view(shared_test_pki().client.der)}, policy);
     REQUIRE_MESSAGE(chain, (chain ? "" : chain.error().to_string()));
     CHECK(chain->identity().subject == "CN=device-0001, O=tpmtls tests");
-    auto described = describe_certificate(view(pki().client.der));
+    auto described = describe_certificate(view(shared_test_pki().client.der));
     REQUIRE(described);
     CHECK(described->sha256_fingerprint == chain->identity().sha256_fingerprint);
 }
@@ -58,16 +53,16 @@ TEST_CASE("intermediates are used when sent and required when the root did not i
     CertificateSpec inter_spec;
     inter_spec.subject = "CN=tpmtls test intermediate";
     inter_spec.is_ca = true;
-    const IssuedCertificate intermediate = issue_certificate(inter_spec, &pki().root);
+    const IssuedCertificate intermediate = issue_certificate(inter_spec, &shared_test_pki().root);
     CertificateSpec leaf_spec;
     leaf_spec.subject = "CN=svc";
     leaf_spec.dns_names = {"svc.example"};
     const IssuedCertificate leaf = issue_certificate(leaf_spec, &intermediate);
-    const TrustStore store = anchors(pki().root);
+    const TrustStore store = anchors(shared_test_pki().root);
 
     CHECK(verify_certificate_chain(store, {view(leaf.der), view(intermediate.der)}, server_policy("svc.example")));
     // The root may be sent too (§4.4.2 allows it).
-    CHECK(verify_certificate_chain(store, {view(leaf.der), view(intermediate.der), view(pki().root.der)},
+    CHECK(verify_certificate_chain(store, {view(leaf.der), view(intermediate.der), view(shared_test_pki().root.der)},
                                    server_policy("svc.example")));
     auto missing = verify_certificate_chain(store, {view(leaf.der)}, server_policy("svc.example"));
     REQUIRE_FALSE(missing);
@@ -75,7 +70,7 @@ TEST_CASE("intermediates are used when sent and required when the root did not i
 }
 
 TEST_CASE("rejected certificates map to RFC 8446 alerts") {
-    const TrustStore store = anchors(pki().root);
+    const TrustStore store = anchors(shared_test_pki().root);
     const int64_t now = system_clock().unix_seconds();
 
     CertificateSpec other_root_spec;
@@ -89,12 +84,12 @@ TEST_CASE("rejected certificates map to RFC 8446 alerts") {
     CertificateSpec client_only_spec;
     client_only_spec.dns_names = {"localhost"};
     client_only_spec.server_auth = false;
-    const IssuedCertificate client_only = issue_certificate(client_only_spec, &pki().root);
+    const IssuedCertificate client_only = issue_certificate(client_only_spec, &shared_test_pki().root);
 
     CertificateSpec no_sig_spec;
     no_sig_spec.dns_names = {"localhost"};
     no_sig_spec.digital_signature = false;
-    const IssuedCertificate no_digital_signature = issue_certificate(no_sig_spec, &pki().root);
+    const IssuedCertificate no_digital_signature = issue_certificate(no_sig_spec, &shared_test_pki().root);
 
     const Bytes garbage = {0x30, 0x03, 0x02, 0x01, 0x00};
 
@@ -108,15 +103,15 @@ TEST_CASE("rejected certificates map to RFC 8446 alerts") {
         {"issued by an untrusted root", {view(stranger.der)}, server_policy("localhost"), AlertDescription::unknown_ca},
         {"self-signed root presented as leaf", {view(other_root.der)}, server_policy("localhost"),
          AlertDescription::unknown_ca},
-        {"expired (clock after notAfter)", {view(pki().server.der)},
+        {"expired (clock after notAfter)", {view(shared_test_pki().server.der)},
          ChainPolicy{CertificatePurpose::server_auth, "localhost", now + 31 * 86400}, AlertDescription::certificate_expired},
-        {"not yet valid (clock before notBefore)", {view(pki().server.der)},
+        {"not yet valid (clock before notBefore)", {view(shared_test_pki().server.der)},
          ChainPolicy{CertificatePurpose::server_auth, "localhost", now - 2 * 86400}, AlertDescription::certificate_expired},
-        {"host name mismatch", {view(pki().server.der)}, server_policy("example.com"), AlertDescription::bad_certificate},
-        {"IP address mismatch", {view(pki().server.der)}, server_policy("127.0.0.2"), AlertDescription::bad_certificate},
+        {"host name mismatch", {view(shared_test_pki().server.der)}, server_policy("example.com"), AlertDescription::bad_certificate},
+        {"IP address mismatch", {view(shared_test_pki().server.der)}, server_policy("127.0.0.2"), AlertDescription::bad_certificate},
         {"EKU without serverAuth", {view(client_only.der)}, server_policy("localhost"),
          AlertDescription::unsupported_certificate},
-        {"EKU without clientAuth", {view(pki().server.der)}, ChainPolicy{CertificatePurpose::client_auth, "", now},
+        {"EKU without clientAuth", {view(shared_test_pki().server.der)}, ChainPolicy{CertificatePurpose::client_auth, "", now},
          AlertDescription::unsupported_certificate},
         {"key usage without digitalSignature", {view(no_digital_signature.der)}, server_policy("localhost"),
          AlertDescription::unsupported_certificate},
@@ -136,16 +131,16 @@ TEST_CASE("a certificate without an EKU extension is not restricted") {
     CertificateSpec spec;
     spec.dns_names = {"localhost"};
     spec.include_eku = false;
-    const IssuedCertificate leaf = issue_certificate(spec, &pki().root);
-    CHECK(verify_certificate_chain(anchors(pki().root), {view(leaf.der)}, server_policy("localhost")));
+    const IssuedCertificate leaf = issue_certificate(spec, &shared_test_pki().root);
+    CHECK(verify_certificate_chain(anchors(shared_test_pki().root), {view(leaf.der)}, server_policy("localhost")));
 }
 
 TEST_CASE("an RSA-2048 leaf is accepted") {
     CertificateSpec spec;
     spec.dns_names = {"rsa.example"};
     spec.key_type = KeyType::rsa_2048;
-    const IssuedCertificate leaf = issue_certificate(spec, &pki().root);
-    auto chain = verify_certificate_chain(anchors(pki().root), {view(leaf.der)}, server_policy("rsa.example"));
+    const IssuedCertificate leaf = issue_certificate(spec, &shared_test_pki().root);
+    auto chain = verify_certificate_chain(anchors(shared_test_pki().root), {view(leaf.der)}, server_policy("rsa.example"));
     REQUIRE_MESSAGE(chain, (chain ? "" : chain.error().to_string()));
     CHECK(chain->leaf_key().supports(SignatureScheme::rsa_pss_rsae_sha256));
 }

@@ -210,4 +210,9 @@ TestPki make_test_pki(KeyType leaf_key) {
     return pki;
 }
 
+const TestPki& shared_test_pki() {
+    static const TestPki pki = make_test_pki();
+    return pki;
+}
+
 }  // namespace tpmtls::test

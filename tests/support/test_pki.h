@@ -55,5 +55,7 @@ struct TestPki {
     IssuedCertificate client;
 };
 TestPki make_test_pki(KeyType leaf_key = KeyType::ecdsa_p256);
+// One ECDSA P-256 TestPki per test program, made on first use.
+const TestPki& shared_test_pki();
 
 }  // namespace tpmtls::test
