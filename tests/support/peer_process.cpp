@@ -268,4 +268,19 @@ std::string read_text_file(const std::string& path) {
     return s.str();
 }
 
+CommandResult run_command(std::vector<std::string> argv, milliseconds timeout, std::string_view input) {
+    PeerProcess process(std::move(argv));
+    if (!input.empty()) process.write_stdin(input);
+    process.close_stdin();
+    CommandResult result;
+    auto status = process.wait(timeout);
+    if (!status) process.stop(milliseconds(200));
+    else process.pump(milliseconds(2000));  // what is still in the pipes; returns once both close
+    result.exit_status = status ? *status : -1;
+    result.out = process.output();
+    result.err = process.errors();
+    result.transcript = process.transcript();
+    return result;
+}
+
 }  // namespace tpmtls::test

@@ -67,6 +67,18 @@ private:
     std::string command_line_;
 };
 
+// A program run to its end: exit status (128 + signal if killed; -1 if it outlived the timeout
+// and was killed), stdout and stderr.
+struct CommandResult {
+    int exit_status = -1;
+    std::string out;
+    std::string err;
+    std::string transcript;  // command line and both outputs, for failure messages
+};
+// Runs argv (argv[0] searched in PATH) with `input` on its stdin, waits up to `timeout`.
+CommandResult run_command(std::vector<std::string> argv, milliseconds timeout = milliseconds(60000),
+                          std::string_view input = {});
+
 // The full path of `name` in PATH, or empty if there is none.
 std::string find_program(std::string_view name);
 
