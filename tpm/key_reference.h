@@ -1,0 +1,36 @@
+// How users name a TPM key: `handle:0x81000001` (a persistent handle) or the path of a TSS2
+// PRIVATE KEY file. open_tpm_signer() turns either into a ready TpmSigner: TPM context opened,
+// parent resolved (the owner primary from tpm2-openssl's template, or the persistent parent the
+// file names), key loaded once, public area read once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tls13/bytes.h"
+#include "tls13/result.h"
+#include "tpm/context.h"
+#include "tpm/tpm_signer.h"
+
+namespace tpmtls::tpm {
+
+struct KeyReference {
+    enum class Kind : uint8_t { file, handle };
+    Kind kind = Kind::file;
+    std::string path;     // Kind::file
+    uint32_t handle = 0;  // Kind::handle: 0x81000000-0x81FFFFFF
+    std::string to_string() const;  // as the user wrote it: "handle:0x81000001" or the path
+};
+
+// "handle:0x81000001" (hex, persistent range) or anything else as a file path. A malformed
+// handle is an error naming the accepted forms.
+Result<KeyReference> parse_key_reference(std::string_view text);
+
+// Opens the TPM (options.tcti, else the environment) and loads the key. `auth` is the key's
+// authorization value (empty for none).
+Result<std::shared_ptr<TpmSigner>> open_tpm_signer(const KeyReference& key, const ContextOptions& options,
+                                                   ByteView auth = {});
+
+}  // namespace tpmtls::tpm
