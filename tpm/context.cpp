@@ -42,6 +42,8 @@ TpmContext::~TpmContext() = default;
 
 const std::string& TpmContext::tcti() const { return impl_->tcti_config; }
 
+TpmStats TpmContext::stats() const { return impl_->meter ? impl_->meter->snapshot() : TpmStats{}; }
+
 Result<std::shared_ptr<TpmContext>> TpmContext::open(const ContextOptions& options) {
     auto impl = std::make_unique<Impl>();
     const std::string conf = resolve_tcti(options);
@@ -53,7 +55,8 @@ Result<std::shared_ptr<TpmContext>> TpmContext::open(const ContextOptions& optio
                           "cannot open TCTI '" + impl->tcti_config + "': " + Tss2_RC_Decode(rc) +
                               ": TPM unreachable: is swtpm running / /dev/tpmrm0 readable?");
     }
-    rc = Esys_Initialize(&impl->esys, impl->tcti, nullptr);
+    impl->meter = std::make_unique<TctiMeter>(impl->tcti);
+    rc = Esys_Initialize(&impl->esys, impl->meter->tcti(), nullptr);
     if (rc != TSS2_RC_SUCCESS) return tpm_error(*impl, "Esys_Initialize", rc);
     // A first round trip, so an unreachable TPM is reported here and not at the first key use.
     TPM2B_DIGEST* random = nullptr;

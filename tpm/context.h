@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tls13/result.h"
+#include "tpm/tcti_meter.h"
 
 namespace tpmtls::tpm {
 
@@ -32,6 +33,10 @@ public:
 
     // The TCTI in use, for messages ("(default)" for tctildr's search).
     const std::string& tcti() const;
+
+    // Every TPM command this context has sent so far, counted at the TCTI boundary, and the time
+    // spent waiting for responses. Take two snapshots and subtract to measure a handshake.
+    TpmStats stats() const;
 
     struct Impl;
     Impl& impl() const { return *impl_; }

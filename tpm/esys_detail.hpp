@@ -12,11 +12,13 @@
 #include "tls13/result.h"
 #include "tpm/context.h"
 #include "tpm/keys.h"
+#include "tpm/tcti_meter.hpp"
 
 namespace tpmtls::tpm {
 
 struct TpmContext::Impl {
     TSS2_TCTI_CONTEXT* tcti = nullptr;
+    std::unique_ptr<TctiMeter> meter;  // in front of `tcti`: ESAPI talks to the TPM through it
     ESYS_CONTEXT* esys = nullptr;
     std::string tcti_config;  // as given to tctildr, "(default)" when empty
     int max_retries = 5;
