@@ -10,8 +10,9 @@ namespace tpmtls::test {
 
 const std::vector<TpmKeyAlgorithm>& tpm_key_algorithms() {
     static const std::vector<TpmKeyAlgorithm> algorithms = {
-        {"ECC P-256", tpm::create_p256_signing_key, SignatureScheme::ecdsa_secp256r1_sha256},
-        // RSA-2048 goes here: {"RSA-2048", tpm::create_rsa2048_signing_key, SignatureScheme::rsa_pss_rsae_sha256},
+        {"ECC P-256", tpm::create_p256_signing_key, SignatureScheme::ecdsa_secp256r1_sha256, "ECDSA"},
+        // RSA-2048 is one more line, e.g.
+        // {"RSA-2048", tpm::create_rsa2048_signing_key, SignatureScheme::rsa_pss_rsae_sha256, "RSA-PSS"},
     };
     return algorithms;
 }

@@ -22,6 +22,7 @@ struct TpmKeyAlgorithm {
     std::string name;                                // "ECC P-256", for test output
     Result<tpm::KeyBlob> (*create)(tpm::TpmContext&);  // TPM2_Create under the owner primary
     SignatureScheme scheme;                          // what CertificateVerify is signed with
+    const char* openssl_signature_type;              // s_server's "Peer signature type: ..."
 };
 // Every algorithm TpmSigner supports today.
 const std::vector<TpmKeyAlgorithm>& tpm_key_algorithms();
