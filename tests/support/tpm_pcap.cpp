@@ -3,6 +3,7 @@
 #include <charconv>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -50,32 +51,69 @@ std::vector<std::string_view> split(std::string_view line, char separator) {
     }
 }
 
-}  // namespace
+// One TPM packet: a request (command filled in) or a response (time and response code).
+struct CapturedPacket {
+    bool request = false;
+    TpmCommand command;
+    uint32_t response_code = 0;
+};
 
-std::vector<TpmCommand> tpm_commands_in_capture(const std::string& pcap_file) {
+uint32_t parse_hex(std::string_view text, const std::string& line) {
+    if (text.substr(0, 2) == "0x") text.remove_prefix(2);
+    uint32_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 16);
+    REQUIRE_MESSAGE((ec == std::errc() && end == text.data() + text.size()), "unexpected hex field in: " << line);
+    return value;
+}
+
+std::vector<CapturedPacket> tpm_packets(const std::string& pcap_file) {
     REQUIRE_MESSAGE(!find_program("tshark").empty(), "tshark is not installed (apt install tshark)");
     REQUIRE_MESSAGE(std::filesystem::exists(pcap_file), "no TPM capture at " << pcap_file);
-    const CommandResult r = run_command({"tshark", "-r", pcap_file, "-Y", "tpm.req.cc", "-T", "fields", "-E",
-                                         "separator=/t", "-e", "frame.time_epoch", "-e", "tpm.req.cc", "-e",
+    const CommandResult r = run_command({"tshark", "-r", pcap_file, "-Y", "tpm", "-T", "fields", "-E", "separator=/t",
+                                         "-e", "frame.time_epoch", "-e", "tpm.req.cc", "-e", "tpm.resp.rc", "-e",
                                          "_ws.col.Info"});
     REQUIRE_MESSAGE(r.exit_status == 0, r.transcript);
-    std::vector<TpmCommand> commands;
+    std::vector<CapturedPacket> packets;
     std::istringstream lines(r.out);
     for (std::string line; std::getline(lines, line);) {
         if (line.empty()) continue;
         const auto fields = split(line, '\t');
-        REQUIRE_MESSAGE(fields.size() == 3, "unexpected tshark line: " << line);
-        std::string_view code_text = fields[1];
-        if (code_text.substr(0, 2) == "0x") code_text.remove_prefix(2);
-        TpmCommand command;
-        const auto [end, ec] = std::from_chars(code_text.data(), code_text.data() + code_text.size(), command.code, 16);
-        REQUIRE_MESSAGE((ec == std::errc() && end == code_text.data() + code_text.size()),
-                        "unexpected command code in: " << line);
-        command.time_us = epoch_to_us(fields[0]);
-        command.name = name_from_info(fields[2], command.code);
-        commands.push_back(std::move(command));
+        REQUIRE_MESSAGE(fields.size() == 4, "unexpected tshark line: " << line);
+        CapturedPacket packet;
+        packet.command.time_us = epoch_to_us(fields[0]);
+        packet.request = !fields[1].empty();
+        if (packet.request) {
+            packet.command.code = parse_hex(fields[1], line);
+            packet.command.name = name_from_info(fields[3], packet.command.code);
+        } else {
+            packet.response_code = parse_hex(fields[2], line);
+        }
+        packets.push_back(std::move(packet));
     }
+    return packets;
+}
+
+}  // namespace
+
+std::vector<TpmCommand> tpm_commands_in_capture(const std::string& pcap_file) {
+    std::vector<TpmCommand> commands;
+    for (const CapturedPacket& p : tpm_packets(pcap_file))
+        if (p.request) commands.push_back(p.command);
     return commands;
+}
+
+std::vector<TpmRoundTrip> tpm_round_trips_in_capture(const std::string& pcap_file) {
+    std::vector<TpmRoundTrip> trips;
+    std::optional<TpmCommand> pending;
+    for (const CapturedPacket& p : tpm_packets(pcap_file)) {
+        if (p.request) {
+            pending = p.command;
+        } else if (pending) {
+            trips.push_back(TpmRoundTrip{*pending, p.command.time_us, p.response_code});
+            pending.reset();
+        }
+    }
+    return trips;
 }
 
 std::vector<std::string> command_names(const std::vector<TpmCommand>& commands) {

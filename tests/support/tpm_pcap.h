@@ -20,6 +20,18 @@ struct TpmCommand {
 // that the file exists.
 std::vector<TpmCommand> tpm_commands_in_capture(const std::string& pcap_file);
 
+// A request with its response: the TPM's latency as the TCTI saw it (the pcap TCTI stamps a
+// command when it is sent and a response when it has been read).
+struct TpmRoundTrip {
+    TpmCommand command;
+    int64_t response_time_us = 0;
+    uint32_t response_code = 0;  // TPM_RC
+    int64_t latency_us() const { return response_time_us - command.time_us; }
+};
+// Every request in `pcap_file` with the response that followed it, in order. A request without a
+// response (the TPM went away) is left out.
+std::vector<TpmRoundTrip> tpm_round_trips_in_capture(const std::string& pcap_file);
+
 // Just the names, in order.
 std::vector<std::string> command_names(const std::vector<TpmCommand>& commands);
 
