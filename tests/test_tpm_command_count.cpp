@@ -173,22 +173,26 @@ TEST_CASE("after the key is loaded, each full mTLS handshake sends exactly one T
             INFO("captured: " << joined(command_names(commands)));
             std::vector<std::string> start_up, tear_down;
             std::vector<std::vector<std::string>> per_handshake(handshakes);
-            size_t placed = 0;
+            size_t placed = 0;  // each command must fall in exactly one period
+            auto place = [&](std::vector<std::string>& period, const TpmCommand& c) {
+                period.push_back(c.name);
+                ++placed;
+            };
             for (const TpmCommand& c : commands) {
-                if (c.time_us <= report.key_ready) start_up.push_back(c.name), ++placed;
-                if (c.time_us >= report.finished) tear_down.push_back(c.name), ++placed;
-                for (int i = 0; i < handshakes; ++i) {
-                    const auto [start, end] = report.handshake_windows[static_cast<size_t>(i)];
-                    if (c.time_us >= start && c.time_us <= end) per_handshake[static_cast<size_t>(i)].push_back(c.name), ++placed;
+                if (c.time_us <= report.key_ready) place(start_up, c);
+                if (c.time_us >= report.finished) place(tear_down, c);
+                for (size_t i = 0; i < per_handshake.size(); ++i) {
+                    const auto [start, end] = report.handshake_windows[i];
+                    if (c.time_us >= start && c.time_us <= end) place(per_handshake[i], c);
                 }
             }
             MESSAGE(algorithm.name << ", " << ref.to_string() << ": start-up " << joined(start_up) << "; per handshake "
                                    << joined(per_handshake[0]) << "; tear-down " << joined(tear_down) << "; "
                                    << commands.size() << " commands for " << handshakes << " handshakes");
             CHECK(start_up == reference.start_up);
-            for (int i = 0; i < handshakes; ++i) {
+            for (size_t i = 0; i < per_handshake.size(); ++i) {
                 CAPTURE(i);
-                CHECK(per_handshake[static_cast<size_t>(i)] == std::vector<std::string>{"TPM2_CC_Sign"});
+                CHECK(per_handshake[i] == std::vector<std::string>{"TPM2_CC_Sign"});
             }
             CHECK(tear_down == reference.tear_down);
             // Nothing between handshakes, or anywhere else: every command was placed once.
