@@ -55,7 +55,7 @@ struct NamedId {
 
 // Part 2 §6.3 TPM_ALG_ID and §6.4 TPM_ECC_CURVE, lower-case as tpm2-tools prints them.
 constexpr NamedId algorithm_names[] = {
-    {0x0001, "rsa"},       {0x0004, "sha1"},      {0x0005, "hmac"},      {0x0006, "aes"},
+    {0x0001, "rsa"},       {0x0003, "tdes"},      {0x0004, "sha1"},      {0x0005, "hmac"},      {0x0006, "aes"},
     {0x0007, "mgf1"},      {0x0008, "keyedhash"}, {0x000a, "xor"},       {0x000b, "sha256"},
     {0x000c, "sha384"},    {0x000d, "sha512"},    {0x0010, "null"},      {0x0012, "sm3_256"},
     {0x0013, "sm4"},       {0x0014, "rsassa"},    {0x0015, "rsaes"},     {0x0016, "rsapss"},
@@ -195,12 +195,19 @@ uint32_t property(const std::map<uint32_t, uint32_t>& p, uint32_t key) {
     return it == p.end() ? 0 : it->second;
 }
 
+// TPM2_ReadPublic on a persistent handle failed: usually TPM_RC_HANDLE, nothing there.
+Alert empty_handle(const TpmContext::Impl& ctx, uint32_t handle, TSS2_RC rc) {
+    Alert alert = tpm_error(ctx, "TPM2_ReadPublic", rc);
+    alert.reason = "persistent handle " + hex32(handle) + " is empty (" + alert.reason + ")";
+    return alert;
+}
+
 Result<PersistentObject> describe(TpmContext::Impl& ctx, uint32_t handle) {
     ESYS_TR tr = ESYS_TR_NONE;
     TSS2_RC rc = with_retry(ctx, [&] {
         return Esys_TR_FromTPMPublic(ctx.esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
     });
-    if (rc != TSS2_RC_SUCCESS) return tpm_error(ctx, "no object at persistent handle " + hex32(handle), rc);
+    if (rc != TSS2_RC_SUCCESS) return empty_handle(ctx, handle, rc);
     const EsysHandle object(ctx.esys, tr, false);
     TPM2B_PUBLIC* out = nullptr;
     rc = with_retry(ctx, [&] {
@@ -272,7 +279,7 @@ Status evict_persistent_object(TpmContext& context, uint32_t handle, bool force)
     TSS2_RC rc = with_retry(ctx, [&] {
         return Esys_TR_FromTPMPublic(ctx.esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &tr);
     });
-    if (rc != TSS2_RC_SUCCESS) return tpm_error(ctx, "no object at persistent handle " + hex32(handle), rc);
+    if (rc != TSS2_RC_SUCCESS) return empty_handle(ctx, handle, rc);
     EsysHandle object(ctx.esys, tr, false);
     ESYS_TR out = ESYS_TR_NONE;
     rc = with_retry(ctx, [&] {

@@ -2,7 +2,9 @@
 // into the TPM with TPM2_Import (tpm/import.h), out as a TSS2 key file or a persistent handle.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 
 #include "client/cli/command.h"
@@ -95,12 +97,15 @@ Exit run(std::span<const std::string> args) {
         print_error(spec.name, key.error().reason);
         return Exit::failure;
     }
+    ::setenv("TSS2_LOG", "all+none", 0);  // our messages carry the decoded TSS2 codes
     tpm::ContextOptions context_options;
     context_options.tcti = options->value("tcti");
     auto context = tpm::TpmContext::open(context_options);
     if (!context) return tpm_failure(context.error());
     if (persist && !force) {
-        if (tpm::describe_persistent_object(**context, *persist)) {
+        auto handles = tpm::persistent_handles(**context);
+        if (!handles) return tpm_failure(handles.error());
+        if (std::find(handles->begin(), handles->end(), *persist) != handles->end()) {
             print_error(spec.name, "persistent handle " + *persist_text + " is occupied",
                         "see `tpmtls list`; pass --force to replace it, or choose another handle");
             return Exit::tpm;
