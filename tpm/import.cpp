@@ -19,10 +19,13 @@
 #include <sodium.h>
 #include <tss2/tss2_mu.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "tls13/crypto/c_struct.h"
 #include "tls13/crypto/hkdf.h"
@@ -313,6 +316,7 @@ Secret kdfa_sha256(ByteView key, std::string_view label, ByteView context_u, Byt
 Secret kdfe_sha256(ByteView z, std::string_view label, ByteView party_u, ByteView party_v, size_t bits) {
     // H([1]32 || Z || Use || PartyUInfo || PartyVInfo); one block covers the 256 bits we need.
     WipedBytes message;
+    message.bytes.reserve(4 + z.size() + label.size() + 1 + party_u.size() + party_v.size());  // no reallocated copies of Z
     put_u32(message.bytes, 1);
     message.bytes.insert(message.bytes.end(), z.begin(), z.end());
     put_label(message.bytes, label);
@@ -329,6 +333,7 @@ Result<SoftwareKey> parse_private_key(ByteView pem_or_der) {
     auto impl = std::make_unique<SoftwareKey::Impl>();
     // PEM must be NUL-terminated for mbedTLS; the copy is wiped.
     WipedBytes buffer;
+    buffer.bytes.reserve(pem_or_der.size() + 1);  // the NUL below must not reallocate (and leave a copy)
     buffer.bytes.assign(pem_or_der.begin(), pem_or_der.end());
     const std::string_view text(reinterpret_cast<const char*>(buffer.bytes.data()), buffer.bytes.size());
     if (text.find("-----BEGIN") != std::string_view::npos) buffer.bytes.push_back(0);
@@ -389,10 +394,25 @@ Result<SoftwareKey> parse_private_key(ByteView pem_or_der) {
 }
 
 Result<SoftwareKey> read_private_key_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(AlertDescription::internal_error, "cannot read private key " + path);
+    // read(2) into one buffer of the file's size: no stdio buffers or grown vectors holding copies
+    // of the key. O_RDONLY: the input is never modified.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(AlertDescription::internal_error, "cannot read private key " + path + ": " + std::strerror(errno));
+    struct stat st {};
     WipedBytes data;
-    data.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    bool read_ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= 1 << 20;
+    if (read_ok) {
+        data.bytes.resize(static_cast<size_t>(st.st_size));
+        size_t got = 0;
+        while (read_ok && got < data.bytes.size()) {
+            const ssize_t n = ::read(fd, data.bytes.data() + got, data.bytes.size() - got);
+            if (n < 0 && errno == EINTR) continue;
+            read_ok = n > 0;
+            if (n > 0) got += static_cast<size_t>(n);
+        }
+    }
+    ::close(fd);
+    if (!read_ok) return fail(AlertDescription::internal_error, "cannot read private key " + path + " (not a regular file of at most 1 MiB?)");
     auto key = parse_private_key(view(data.bytes));
     if (!key) {
         Alert alert = std::move(key).error();
