@@ -88,6 +88,11 @@ private:
     bool transient_ = true;
 };
 
+// The owner primary from tpm2-openssl's template (tpm/keys.cpp), the parent of our key files
+// (parent 0x40000001), created for one operation and flushed when the handle goes. Call with
+// ctx.mutex held.
+Result<EsysHandle> create_primary(TpmContext::Impl& ctx);
+
 struct TpmKey::Impl {
     std::shared_ptr<TpmContext> ctx;  // declared first: outlives `handle`
     EsysHandle handle;

@@ -52,6 +52,8 @@ TPM2B_PUBLIC signing_key_template() {
                          TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_NODA);
 }
 
+}  // namespace
+
 // The owner primary, created for one operation and flushed after. Call with the mutex held.
 Result<EsysHandle> create_primary(TpmContext::Impl& ctx) {
     const TPM2B_SENSITIVE_CREATE sensitive{};
@@ -66,6 +68,8 @@ Result<EsysHandle> create_primary(TpmContext::Impl& ctx) {
     if (rc != TSS2_RC_SUCCESS) return tpm_error(ctx, "TPM2_CreatePrimary (owner, ECC P-256)", rc);
     return EsysHandle(ctx.esys, handle, true);
 }
+
+namespace {
 
 Result<EsysHandle> load_under_primary(TpmContext::Impl& ctx, const KeyBlob& blob) {
     TPM2B_PUBLIC pub{};
