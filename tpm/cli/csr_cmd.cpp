@@ -1,5 +1,6 @@
 // `tpmtls csr`: a PKCS#10 request signed by a key that stays in the TPM (RFC 2986), for the CA
 // to turn into the device's client certificate. One TPM2_Sign; nothing secret leaves the TPM.
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -69,6 +70,10 @@ Exit run(std::span<const std::string> args) {
         print_error(spec.name, reference.error().reason);
         return Exit::usage;
     }
+    if (std::string contents; reference->kind == tpm::KeyReference::Kind::file && !read_file(reference->path, contents)) {
+        print_error(spec.name, "cannot read key file " + reference->path);
+        return Exit::failure;
+    }
     std::string auth;
     if (auto auth_file = options->value("auth-file")) {
         if (!read_file(*auth_file, auth)) {
@@ -77,6 +82,9 @@ Exit run(std::span<const std::string> args) {
         }
         while (!auth.empty() && (auth.back() == '\n' || auth.back() == '\r')) auth.pop_back();
     }
+    // tpm2-tss logs its own view of failures to stderr; the user gets our one line instead
+    // (TSS2_LOG set by the user still wins).
+    ::setenv("TSS2_LOG", "all+NONE", 0);
     tpm::ContextOptions context_options;
     context_options.tcti = options->value("tcti");
     auto signer = tpm::open_tpm_signer(*reference, context_options, view(auth));
