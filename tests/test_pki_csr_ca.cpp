@@ -255,3 +255,57 @@ TEST_CASE("the CA refuses a request whose signature does not verify, and bad CA 
         CHECK(contains(not_ca.error().reason, "not a CA"));
     }
 }
+
+TEST_CASE("the CA copies openssl-made subjects faithfully and refuses what it cannot copy") {
+    TempDir dir;
+    FixedClock clock(system_clock().unix_seconds());
+    const NewCertificateAuthority created = must(create_certificate_authority({"CN=CA", 30}, clock));
+    const CertificateAuthority ca = must(CertificateAuthority::load(view(created.certificate_pem), view(created.key_pem)));
+    auto openssl_request = [&](std::vector<std::string> extra) {
+        std::vector<std::string> argv = {"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                                         "-nodes", "-keyout", dir.file("k.pem"), "-out", dir.file("r.pem"), "-utf8"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        auto made = run_command(argv);
+        REQUIRE_MESSAGE(made.exit_status == 0, made.transcript);
+        return read_text_file(dir.file("r.pem"));
+    };
+
+    SUBCASE("a comma and UTF-8 in values, C as PrintableString: the subject DER comes out identical") {
+        const std::string pem = openssl_request({"-subj", "/C=DE/O=M\xc3\xbcller\\, Inc./CN=dev,1"});
+        const CertificateRequest request = must(parse_certificate_request(view(pem)));
+        const pki::IssuedCertificate cert = must(ca.issue(view(pem), {}, clock));
+        auto text = run_command({"openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in",
+                                 dir.write("c.pem", cert.pem)});
+        CHECK_MESSAGE(text.out.find("CN=dev\\,1,O=M\\C3\\BCller\\, Inc.,C=DE") != std::string::npos, text.out);
+        const auto at = std::search(cert.der.begin(), cert.der.end(), request.subject_der.begin(), request.subject_der.end());
+        CHECK(at != cert.der.end());
+    }
+    SUBCASE("an email subjectAltName is not one this CA issues") {
+        const std::string pem = openssl_request({"-subj", "/CN=x", "-addext", "subjectAltName=email:x@example.com"});
+        auto issued = ca.issue(view(pem), {}, clock);
+        REQUIRE_FALSE(issued);
+        CHECK(issued.error().description == AlertDescription::unsupported_extension);
+        CHECK(contains(issued.error().reason, "only DNS, IP and URI"));
+    }
+    SUBCASE("a CSR signed with SHA-1") {
+        const std::string pem = openssl_request({"-subj", "/CN=x", "-sha1"});
+        CHECK(alert_of(ca.issue(view(pem), {}, clock)) == AlertDescription::insufficient_security);
+    }
+}
+
+TEST_CASE("every truncation and every single-byte change of a CSR is refused without a crash") {
+    auto signer = software_signer(KeyType::ecdsa_p256);
+    const Bytes der = must(build_certificate_request(device_request(must(signer->public_key_der())), *signer));
+    for (size_t n = 0; n < der.size(); ++n) {
+        CAPTURE(n);
+        CHECK_FALSE(parse_certificate_request(ByteView(der).first(n)));
+    }
+    // Each changed byte makes the request malformed or its signature fail; none may be accepted.
+    size_t accepted = 0;
+    for (size_t i = 0; i < der.size(); ++i) {
+        Bytes changed = der;
+        changed[i] ^= 0x20;
+        if (parse_certificate_request(view(changed))) ++accepted;
+    }
+    CHECK(accepted == 0);
+}

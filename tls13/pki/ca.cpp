@@ -188,7 +188,8 @@ Result<NewCertificateAuthority> create_certificate_authority(const CaOptions& op
 struct CertificateAuthority::Impl {
     Certificate certificate;
     Pk key;
-    std::string subject;
+    std::string subject;           // for display: "CN=CA, O=Acme"
+    std::string writable_subject;  // for the issuer field: "CN=CA,O=Acme"
 };
 
 CertificateAuthority::CertificateAuthority(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -212,6 +213,8 @@ Result<CertificateAuthority> CertificateAuthority::load(ByteView certificate, By
     if (mbedtls_pk_check_pair(&impl->certificate.value.pk, &impl->key.value) != 0)
         return fail(AlertDescription::internal_error, "the CA key does not belong to the CA certificate");
     impl->subject = TRY(dn_string(impl->certificate.value.subject));
+    const mbedtls_x509_buf& raw = impl->certificate.value.subject_raw;
+    impl->writable_subject = TRY(subject_from_name(ByteView(raw.p, raw.len)));
     return CertificateAuthority(std::move(impl));
 }
 
@@ -226,8 +229,8 @@ Result<IssuedCertificate> CertificateAuthority::issue(ByteView request_pem_or_de
         return fail(AlertDescription::decode_error, "the CSR's public key cannot be read");
 
     CertificateFields fields;
-    fields.subject = TRY(normalize_subject(request.subject));
-    fields.issuer = TRY(normalize_subject(impl_->subject));
+    fields.subject = TRY(subject_from_name(view(request.subject_der)));
+    fields.issuer = impl_->writable_subject;
     fields.subject_key = &subject_key.value;
     fields.issuer_key = &impl_->key.value;
     fields.serial = random_serial(random);
@@ -238,15 +241,16 @@ Result<IssuedCertificate> CertificateAuthority::issue(ByteView request_pem_or_de
 
     IssuedCertificate out;
     out.der = TRY(write_certificate(fields, random));
-    // The subject went through mbedTLS's text form; it must come out as it went in.
+    // The subject went through mbedTLS's text form; it must come out as it went in (same
+    // attribute types and value bytes, in the same order).
     Certificate issued;
     if (mbedtls_x509_crt_parse_der(&issued.value, out.der.data(), out.der.size()) != 0)
         return fail(AlertDescription::internal_error, "the issued certificate does not parse");
+    const auto issued_subject = subject_from_name(ByteView(issued.value.subject_raw.p, issued.value.subject_raw.len));
+    if (!issued_subject || *issued_subject != fields.subject)
+        return fail(AlertDescription::internal_error,
+                    "the CSR subject '" + request.subject + "' did not survive being copied into the certificate");
     out.subject = TRY(dn_string(issued.value.subject));
-    if (out.subject != request.subject)
-        return fail(AlertDescription::illegal_parameter,
-                    "the CSR subject '" + request.subject + "' cannot be copied faithfully (came out as '" +
-                        out.subject + "')");
     out.pem = TRY(pem_encode("CERTIFICATE", view(out.der)));
     out.serial = std::move(fields.serial);
     out.subject_alt_names = request.subject_alt_names;

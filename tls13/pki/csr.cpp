@@ -148,7 +148,7 @@ Status read_request_info(ByteView info, CertificateRequest& out) {
     Reader outer(info);
     Reader body = TRY(der::read_expected(outer, der::tag_sequence));
     TRY(der::read_expected(body, der::tag_integer));
-    TRY(der::read_expected(body, der::tag_sequence));  // subject, parsed by mbedTLS
+    out.subject_der = to_bytes(TRY(read_tlv(body, der::tag_sequence)));
     out.subject_public_key_info = to_bytes(TRY(read_tlv(body, der::tag_sequence)));
     Reader attributes = TRY(der::read_expected(body, constructed_context(0)));
     TRY(body.expect_end("trailing bytes in CertificationRequestInfo"));

@@ -30,6 +30,7 @@ Result<std::string> certificate_request_pem(ByteView der);
 struct CertificateRequest {
     Bytes der;
     std::string subject;            // as mbedTLS prints it: "CN=dev1, O=Acme"
+    Bytes subject_der;              // the Name as the request carries it
     Bytes subject_public_key_info;  // DER
     std::vector<SubjectAltName> subject_alt_names;
     std::string signature_algorithm;  // "ecdsa-with-SHA256", "RSASSA-PSS", "sha256WithRSAEncryption"

@@ -1,6 +1,7 @@
 #include "tls13/pki/names.h"
 
 #include <arpa/inet.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/x509.h>
 
 #include <algorithm>
@@ -142,6 +143,38 @@ Result<Bytes> encode_name(std::string_view subject) {
     detail::AsnBackWriter w(normalized.size() * 2 + 256);
     w.check(mbedtls_x509_write_names(w.cursor(), w.start(), names.head));
     return w.finish("subject name");
+}
+
+Result<std::string> subject_from_name(ByteView name_der) {
+    auto refused = [](std::string_view why) { return make_alert(AlertDescription::unsupported_certificate, why); };
+    Reader outer(name_der);
+    Reader rdns = TRY(der::read_expected(outer, der::tag_sequence));
+    TRY(outer.expect_end("trailing bytes after a Name"));
+    std::string out;
+    while (!rdns.empty()) {
+        // RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue
+        Reader rdn = TRY(der::read_expected(rdns, detail::constructed_set));
+        Reader attribute = TRY(der::read_expected(rdn, der::tag_sequence));
+        if (!rdn.empty()) return refused("multi-valued RDNs in a subject are not supported");
+        const ByteView type = TRY(der::read_expected(attribute, der::tag_oid)).take_rest();
+        const ByteView value = TRY(der::read(attribute)).body.take_rest();
+        TRY(attribute.expect_end("trailing bytes in an AttributeTypeAndValue"));
+        mbedtls_asn1_buf oid{MBEDTLS_ASN1_OID, type.size(), const_cast<unsigned char*>(type.data())};
+        const char* short_name = nullptr;
+        if (mbedtls_oid_get_attr_short_name(&oid, &short_name) != 0)
+            return refused("subject attribute " + to_hex(type) + " (OID content, hex) is not supported");
+        if (!out.empty()) out += ',';
+        out += short_name;
+        out += '=';
+        for (uint8_t c : value) {
+            if (c < 0x20 || c == 0x7f || c == '\\')
+                return refused(std::string("subject attribute ") + short_name + " holds a character that cannot be copied");
+            if (c == ',') out += '\\';
+            out += static_cast<char>(c);
+        }
+    }
+    if (out.empty()) return refused("empty subject");
+    return out;
 }
 
 Result<Bytes> encode_subject_alt_names(std::span<const SubjectAltName> names) {

@@ -35,6 +35,12 @@ Result<std::string> normalize_subject(std::string_view text);
 // emailAddress, serialNumber, DC and the other names mbedTLS knows). An unknown type is an error.
 Result<Bytes> encode_name(std::string_view subject);
 
+// The subject text (in the form normalize_subject returns: "CN=dev1,O=Acme", commas in values
+// escaped) of a DER Name (RFC 5280 §4.1.2.4), so a CA can write the same name again. Values are
+// copied as they are (UTF-8 included); multi-valued RDNs, attribute types mbedTLS has no name
+// for, control characters and backslashes are refused: such a name could not be copied faithfully.
+Result<std::string> subject_from_name(ByteView name_der);
+
 // GeneralNames DER, the value of a subjectAltName extension.
 Result<Bytes> encode_subject_alt_names(std::span<const SubjectAltName> names);
 // Reads GeneralNames DER back. Name forms other than dNSName, iPAddress and
