@@ -75,6 +75,12 @@ TEST_CASE("enrollment from the command line: TPM key -> csr -> ca-init -> ca-sig
     struct stat info{};
     REQUIRE(::stat(dir.file("ca.key").c_str(), &info) == 0);
     CHECK((info.st_mode & 0777) == 0600);
+    const std::string first_key = read_text_file(dir.file("ca.key"));
+    auto again = tpmtls_cli({"ca-init", "--out-key", dir.file("ca.key"), "--out-cert", dir.file("ca.pem"), "--subject",
+                             "/CN=Acme device CA"});
+    CHECK(again.exit_status == 1);
+    CHECK(again.err.find("exists; not replacing it") != std::string::npos);
+    CHECK(read_text_file(dir.file("ca.key")) == first_key);
 
     auto sign = tpmtls_cli({"ca-sign", "--ca-cert", dir.file("ca.pem"), "--ca-key", dir.file("ca.key"), "--csr",
                             dir.file("csr.pem"), "--out", dir.file("cert.pem"), "--days", "7"});

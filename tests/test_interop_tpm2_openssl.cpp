@@ -66,14 +66,14 @@ TEST_CASE("(a) a tpm2-openssl key authenticates our client to our server after e
     const pki::CertificateAuthority ca =
         must(pki::CertificateAuthority::load(view(created.certificate_pem), view(created.key_pem)));
 
-    std::shared_ptr<Signer> signer = must(tpm::open_tpm_signer(must(tpm::parse_key_reference(key)), options_for(swtpm)));
-    const auto& tpm_signer = static_cast<const tpm::TpmSigner&>(*signer);
+    std::shared_ptr<tpm::TpmSigner> signer =
+        must(tpm::open_tpm_signer(must(tpm::parse_key_reference(key)), options_for(swtpm)));
     // The public key we read from the TPM is the one tpm2-openssl reports for its file.
     const std::string openssl_spki = read_text_file(dir.file("public.der"));
-    CHECK(tpm_signer.public_key_der() == Bytes(openssl_spki.begin(), openssl_spki.end()));
+    CHECK(signer->public_key_der() == Bytes(openssl_spki.begin(), openssl_spki.end()));
 
     pki::CsrRequest request;
-    request.subject_public_key_info = tpm_signer.public_key_der();
+    request.subject_public_key_info = signer->public_key_der();
     request.subject = "/CN=openssl-made-device/O=tpmtls tests";
     const Bytes csr = must(pki::build_certificate_request(request, *signer));
     const pki::IssuedCertificate cert = must(ca.issue(view(csr), {}, clock));

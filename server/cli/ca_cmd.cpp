@@ -20,15 +20,17 @@ namespace {
 const CommandSpec init_spec{
     .name = "ca-init",
     .summary = "create a small CA: a P-256 key and a self-signed CA certificate",
-    .synopsis = "tpmtls ca-init --out-key ca.key --out-cert ca.pem --subject S [--days N]",
+    .synopsis = "tpmtls ca-init --out-key ca.key --out-cert ca.pem --subject S [--days N] [--force]",
     .description = "Generates an ECDSA P-256 CA key (written mode 0600) and a self-signed certificate with\n"
-                   "basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign. Existing files are replaced.",
+                   "basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign. Existing files are kept unless\n"
+                   "--force is given (replacing a CA key orphans every certificate it issued).",
     .options =
         {
             {"out-key", "FILE", "where to write the CA private key (PEM, mode 0600)"},
             {"out-cert", "FILE", "where to write the CA certificate (PEM)"},
             {"subject", "S", "CA subject, /CN=Acme device CA or CN=Acme device CA,O=Acme"},
             {"days", "N", "validity in days (default 3650)"},
+            {"force", "", "replace existing key and certificate files"},
         },
 };
 
@@ -119,6 +121,13 @@ Exit run_init(std::span<const std::string> args) {
     }
     const std::string key_path = *options->value("out-key");
     const std::string cert_path = *options->value("out-cert");
+    for (const auto& path : {key_path, cert_path}) {
+        struct stat info{};
+        if (!options->has("force") && ::stat(path.c_str(), &info) == 0) {
+            print_error(init_spec.name, path + " exists; not replacing it", "use --force to replace the CA");
+            return Exit::failure;
+        }
+    }
     if (!write_file_atomically(key_path, ca->key_pem, 0600)) {
         print_error(init_spec.name, "cannot write " + key_path);
         return Exit::failure;
