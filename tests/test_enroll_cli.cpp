@@ -1,0 +1,159 @@
+// The enrollment commands as a user runs them: `tpmtls csr` with a TPM key (file and persistent
+// handle, on swtpm), `tpmtls ca-init`, `tpmtls ca-sign`, checked with openssl; --help on each;
+// usage errors exit 2; a CSR with a bad signature is refused with one clear line and exit 1.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+
+#include "support/paths.h"
+#include "support/peer_process.h"
+#include "support/result_testing.h"
+#include "support/swtpm.h"
+#include "tpm/context.h"
+#include "tpm/key_file.h"
+#include "tpm/keys.h"
+
+using namespace tpmtls;
+using namespace tpmtls::test;
+
+namespace {
+
+constexpr uint32_t persistent_handle = 0x81000123;
+
+// A P-256 key made in the TPM, written as a TSS2 key file and also made persistent. The context is
+// closed before returning: swtpm serves one connection at a time.
+std::string provision_key(const Swtpm& swtpm, const TempDir& dir) {
+    tpm::ContextOptions options;
+    options.tcti = swtpm.tcti();
+    auto context = must(tpm::TpmContext::open(options));
+    const tpm::KeyBlob blob = must(tpm::create_p256_signing_key(*context));
+    const std::string path = dir.file("device.tss2");
+    must(save_tss2_key_file(path, Tss2KeyFile{true, tpm::owner_hierarchy, blob.public_area, blob.private_area}));
+    must(tpm::make_persistent(context, blob, persistent_handle, false));
+    return path;
+}
+
+size_t line_count(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+CommandResult tpmtls_cli(std::vector<std::string> args) {
+    args.insert(args.begin(), cli_path());
+    return run_command(std::move(args));
+}
+
+}  // namespace
+
+TEST_CASE("csr, ca-init and ca-sign answer --help") {
+    for (const char* command : {"csr", "ca-init", "ca-sign"}) {
+        CAPTURE(command);
+        auto help = tpmtls_cli({command, "--help"});
+        CHECK(help.exit_status == 0);
+        CHECK(help.out.find(std::string("usage: tpmtls ") + command) != std::string::npos);
+    }
+    auto list = tpmtls_cli({"--help"});
+    for (const char* command : {"csr", "ca-init", "ca-sign"}) CHECK(list.out.find(command) != std::string::npos);
+}
+
+TEST_CASE("enrollment from the command line: TPM key -> csr -> ca-init -> ca-sign -> openssl verify") {
+    Swtpm swtpm;
+    TempDir dir;
+    const std::string key = provision_key(swtpm, dir);
+
+    for (const std::string& reference : {key, std::string("handle:0x81000123")}) {
+        CAPTURE(reference);
+        auto csr = tpmtls_cli({"csr", "--key", reference, "--subject", "/CN=dev1/O=Acme", "--san", "DNS:dev1.example",
+                               "--san", "IP:192.0.2.7", "--out", dir.file("csr.pem"), "--tcti", swtpm.tcti()});
+        REQUIRE_MESSAGE(csr.exit_status == 0, csr.transcript);
+        auto verify = run_command({"openssl", "req", "-verify", "-noout", "-in", dir.file("csr.pem")});
+        CHECK_MESSAGE(verify.exit_status == 0, verify.transcript);
+        CHECK(verify.err.find("verify OK") != std::string::npos);
+    }
+
+    auto init = tpmtls_cli({"ca-init", "--out-key", dir.file("ca.key"), "--out-cert", dir.file("ca.pem"), "--subject",
+                            "/CN=Acme device CA", "--days", "30"});
+    REQUIRE_MESSAGE(init.exit_status == 0, init.transcript);
+    struct stat info{};
+    REQUIRE(::stat(dir.file("ca.key").c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    const std::string first_key = read_text_file(dir.file("ca.key"));
+    auto again = tpmtls_cli({"ca-init", "--out-key", dir.file("ca.key"), "--out-cert", dir.file("ca.pem"), "--subject",
+                             "/CN=Acme device CA"});
+    CHECK(again.exit_status == 1);
+    CHECK(again.err.find("exists; not replacing it") != std::string::npos);
+    CHECK(read_text_file(dir.file("ca.key")) == first_key);
+
+    auto sign = tpmtls_cli({"ca-sign", "--ca-cert", dir.file("ca.pem"), "--ca-key", dir.file("ca.key"), "--csr",
+                            dir.file("csr.pem"), "--out", dir.file("cert.pem"), "--days", "7"});
+    REQUIRE_MESSAGE(sign.exit_status == 0, sign.transcript);
+    auto verify = run_command({"openssl", "verify", "-purpose", "sslclient", "-CAfile", dir.file("ca.pem"), dir.file("cert.pem")});
+    CHECK_MESSAGE(verify.exit_status == 0, verify.transcript);
+    auto text = run_command({"openssl", "x509", "-noout", "-text", "-in", dir.file("cert.pem")});
+    CHECK(text.out.find("Subject: CN = dev1, O = Acme") != std::string::npos);
+    CHECK(text.out.find("TLS Web Client Authentication") != std::string::npos);
+    CHECK(text.out.find("DNS:dev1.example, IP Address:192.0.2.7") != std::string::npos);
+
+    auto server = tpmtls_cli({"ca-sign", "--ca-cert", dir.file("ca.pem"), "--ca-key", dir.file("ca.key"), "--csr",
+                              dir.file("csr.pem"), "--out", dir.file("server.pem"), "--profile", "server"});
+    REQUIRE_MESSAGE(server.exit_status == 0, server.transcript);
+    auto server_verify = run_command({"openssl", "verify", "-purpose", "sslserver", "-CAfile", dir.file("ca.pem"),
+                                      dir.file("server.pem")});
+    CHECK_MESSAGE(server_verify.exit_status == 0, server_verify.transcript);
+
+    SUBCASE("a CSR with a bad signature: exit 1 and one clear line") {
+        // Flip one base64 character inside the signature, near the end of the PEM body.
+        std::string pem = read_text_file(dir.file("csr.pem"));
+        const size_t end = pem.find("-----END");
+        REQUIRE(end != std::string::npos);
+        char& c = pem[end - 6];
+        c = c == 'A' ? 'B' : 'A';
+        dir.write("bad.pem", pem);
+        auto refused = tpmtls_cli({"ca-sign", "--ca-cert", dir.file("ca.pem"), "--ca-key", dir.file("ca.key"), "--csr",
+                                   dir.file("bad.pem"), "--out", dir.file("bad-cert.pem")});
+        CHECK(refused.exit_status == 1);
+        CHECK_MESSAGE(line_count(refused.err) == 1, refused.transcript);
+        CHECK_MESSAGE(refused.err.find("CSR signature does not verify") != std::string::npos, refused.transcript);
+        struct stat none{};
+        CHECK(::stat(dir.file("bad-cert.pem").c_str(), &none) != 0);
+    }
+}
+
+TEST_CASE("enrollment commands: usage errors exit 2, missing files and TPM failures are told apart") {
+    TempDir dir;
+    auto missing = tpmtls_cli({"csr", "--subject", "/CN=x", "--out", dir.file("x.pem")});
+    CHECK(missing.exit_status == 2);
+    CHECK(missing.err.find("--key is required") != std::string::npos);
+
+    auto bad_san = tpmtls_cli({"csr", "--key", "k.tss2", "--subject", "/CN=x", "--san", "mail:x@y", "--out", dir.file("x.pem")});
+    CHECK(bad_san.exit_status == 2);
+    CHECK(bad_san.err.find("unsupported subjectAltName 'mail:x@y'") != std::string::npos);
+
+    auto bad_subject = tpmtls_cli({"ca-init", "--out-key", dir.file("k"), "--out-cert", dir.file("c"), "--subject", "CN"});
+    CHECK(bad_subject.exit_status == 2);
+    CHECK(line_count(bad_subject.err) == 1);
+
+    auto bad_profile = tpmtls_cli({"ca-sign", "--ca-cert", "a", "--ca-key", "b", "--csr", "c", "--out", "d", "--profile", "both"});
+    CHECK(bad_profile.exit_status == 2);
+    CHECK(bad_profile.err.find("unknown profile 'both'") != std::string::npos);
+
+    auto bad_days = tpmtls_cli({"ca-init", "--out-key", dir.file("k"), "--out-cert", dir.file("c"), "--subject", "/CN=x",
+                                "--days", "soon"});
+    CHECK(bad_days.exit_status == 2);
+
+    auto no_files = tpmtls_cli({"ca-sign", "--ca-cert", dir.file("none.pem"), "--ca-key", dir.file("none.key"), "--csr",
+                                dir.file("none.csr"), "--out", dir.file("out.pem")});
+    CHECK(no_files.exit_status == 1);
+    CHECK(no_files.err.find("cannot read CA certificate") != std::string::npos);
+
+    // Nothing listens on this port: a TPM failure (exit 4) in one line plus the TSS2 text.
+    const uint16_t port = free_loopback_port_pair();
+    auto no_tpm = tpmtls_cli({"csr", "--key", "handle:0x81000001", "--subject", "/CN=x", "--out", dir.file("x.pem"),
+                              "--tcti", "swtpm:host=127.0.0.1,port=" + std::to_string(port)});
+    CHECK_MESSAGE(no_tpm.exit_status == 4, no_tpm.transcript);
+    CHECK(no_tpm.err.find("tpmtls csr: ") == 0);
+    CHECK(no_tpm.err.find("TPM unreachable") != std::string::npos);
+    CHECK_MESSAGE(line_count(no_tpm.err) == 1, no_tpm.transcript);
+
+    auto no_key = tpmtls_cli({"csr", "--key", dir.file("absent.tss2"), "--subject", "/CN=x", "--out", dir.file("x.pem")});
+    CHECK(no_key.exit_status == 1);
+    CHECK(no_key.err.find("cannot read key file") != std::string::npos);
+}
