@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,9 +13,13 @@
 namespace tpmtls::test {
 namespace {
 
+// As swtpm binds: with SO_REUSEADDR, so a port whose old connections linger in TIME_WAIT counts
+// as free (the swtpm TCTI opens a connection per command: a busy test run leaves thousands).
 bool port_free(uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return false;
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -27,9 +32,12 @@ bool port_free(uint16_t port) {
 }  // namespace
 
 uint16_t free_loopback_port_pair() {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        const uint16_t p = free_loopback_port();
-        if (p != 0 && p < 65535 && port_free(static_cast<uint16_t>(p + 1))) return p;
+    // Below Linux's ephemeral range (32768-60999 by default), where outgoing connections take
+    // their local ports, so a pair is rarely in use; random, so parallel tests rarely collide.
+    static thread_local unsigned seed = static_cast<unsigned>(::getpid()) * 2654435761u ^ static_cast<unsigned>(::time(nullptr));
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        const auto p = static_cast<uint16_t>(10000 + rand_r(&seed) % 22000);
+        if (port_free(p) && port_free(static_cast<uint16_t>(p + 1))) return p;
     }
     FAIL("no two consecutive free loopback ports");
     return 0;

@@ -38,7 +38,8 @@ private:
     std::unique_ptr<PeerProcess> process_;
 };
 
-// Two consecutive loopback ports that were free a moment ago; returns the first.
+// Two consecutive loopback ports (below the ephemeral range) that were free a moment ago; returns
+// the first.
 uint16_t free_loopback_port_pair();
 
 }  // namespace tpmtls::test
