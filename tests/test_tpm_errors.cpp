@@ -3,11 +3,15 @@
 // TPM answered, and a hint. tpm2-tools makes the keys our API refuses to make.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 
+#include "support/connection_pair.h"
 #include "support/result_testing.h"
 #include "support/swtpm.h"
+#include "support/test_pki.h"
 #include "support/tpm_tools.h"
 #include "tpm/auth_value.h"
 #include "tpm/context.h"
@@ -122,7 +126,7 @@ TEST_CASE("negative table: key files, handles and key types") {
          },
          {"wrong key type", "restricted"}},
         {"ECC P-384", [&] { return save(dir, "p384.tss2", create_key_with_tpm2_tools(swtpm, parent, "ecc384")); },
-         {"wrong key type", "is not NIST P-256"}},
+         {"wrong key type", "ECC curve NIST P-384, not NIST P-256"}},
         {"RSA-3072", [&] { return save(dir, "rsa3072.tss2", create_key_with_tpm2_tools(swtpm, parent, "rsa3072")); },
          {"wrong key type", "RSA-3072, not RSA-2048"}},
         {"RSA key fixed to PKCS#1 v1.5",
@@ -131,7 +135,7 @@ TEST_CASE("negative table: key files, handles and key types") {
          },
          {"wrong key type", "other than RSA-PSS"}},
         {"HMAC key", [&] { return save(dir, "hmac.tss2", create_key_with_tpm2_tools(swtpm, parent, "hmac")); },
-         {"wrong key type", "neither an ECC nor an RSA key"}},
+         {"wrong key type", "a keyed-hash (HMAC) key, neither ECC nor RSA"}},
     };
     for (const Case& c : cases) {
         SUBCASE(c.name.c_str()) {
@@ -222,4 +226,34 @@ TEST_CASE("authorization value files: first line, line ending stripped; empty, t
     const auto missing = read_auth_file(dir.file("absent"));
     REQUIRE_FALSE(missing);
     check_contains(missing.error().reason, {"cannot open the auth file", dir.file("absent")});
+}
+
+TEST_CASE("a TPM that goes away after the key is loaded: the handshake fails with internal_error, no hang") {
+    std::optional<Swtpm> swtpm(std::in_place);
+    ContextOptions options;
+    options.tcti = swtpm->tcti();
+    options.max_retries = 1;
+    auto ctx = must(TpmContext::open(options));
+    std::shared_ptr<TpmSigner> signer =
+        must(TpmSigner::create(must(load_key(ctx, must(create_signing_key(*ctx, KeyAlgorithm::ecc_p256))))));
+    const TestPki pki = make_test_pki();
+    CertificateSpec spec;
+    spec.subject = "CN=tpm-gone";
+    spec.server_auth = false;
+    const IssuedCertificate cert = issue_certificate_for_public_key(spec, view(signer->public_key_der()), pki.root);
+    swtpm.reset();  // swtpm stopped: the TCTI's connection is dead
+
+    const auto started = std::chrono::steady_clock::now();
+    ClientConfig client = client_config_for(pki, false);
+    client.credentials = Credentials{{cert.der}, signer};
+    ConnectionPair pair = make_pair(std::move(client), server_config_for(pki, ClientAuthMode::required));
+    CHECK_FALSE(pair.handshake());
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+    REQUIRE(pair.client->error().has_value());
+    CHECK(pair.client->error()->description == AlertDescription::internal_error);
+    check_contains(pair.client->error()->reason, {"TPM2_Sign", "TPM unreachable"});
+    // The server was told: it received the client's internal_error alert.
+    REQUIRE(pair.server->error().has_value());
+    CHECK(pair.server->alert_was_received());
+    CHECK(pair.server->error()->description == AlertDescription::internal_error);
 }

@@ -330,7 +330,7 @@ TEST_CASE("key references: a key file under the owner primary, one under a persi
         must(make_persistent(ctx, blob, 0x81000201, false));
         auto from_handle = must(open_tpm_signer(must(parse_key_reference("handle:0x81000201")), ctx));
         CHECK(from_file->public_key_der() == from_handle->public_key_der());
-        CHECK(from_handle->description() == "TPM key 0x81000201");
+        CHECK(from_handle->description() == "TPM key handle:0x81000201");
         const PublicKey key = must(PublicKey::from_spki(view(from_file->public_key_der())));
         for (auto* signer : {from_file.get(), from_handle.get()}) {
             const Bytes sig = must(signer->sign(SignatureScheme::ecdsa_secp256r1_sha256, view(content)));

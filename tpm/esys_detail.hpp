@@ -106,6 +106,7 @@ struct TpmKey::Impl {
     EsysHandle handle;
     uint32_t persistent_handle = 0;  // 0: transient
     bool has_auth = false;           // ESAPI holds a copy of the auth value (set_auth)
+    std::string source;              // set_description: where the key came from
     ~Impl() {
         const std::lock_guard lock(ctx->impl().mutex);
         if (has_auth && handle.get() != ESYS_TR_NONE) {

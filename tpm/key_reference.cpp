@@ -79,11 +79,13 @@ Result<Tss2KeyFile> read_key_file(const KeyReference& key, ByteView auth) {
 Result<TpmKey> load_reference(const std::shared_ptr<TpmContext>& context, const KeyReference& key, ByteView auth) {
     if (key.kind == KeyReference::Kind::handle) {
         TpmKey loaded = TRY(load_persistent(context, key.handle));
+        loaded.set_description(key.to_string());
         if (!auth.empty()) TRY(loaded.set_auth(auth));
         return loaded;
     }
     const Tss2KeyFile file = TRY(read_key_file(key, auth));
     TpmKey loaded = TRY(load_key(context, KeyBlob{file.public_area, file.private_area}, file.parent));
+    loaded.set_description(key.path);
     if (!auth.empty()) TRY(loaded.set_auth(auth));
     return loaded;
 }
@@ -99,9 +101,9 @@ Result<TpmKey> load_key_reference(const std::shared_ptr<TpmContext>& context, co
 Result<std::shared_ptr<TpmSigner>> open_tpm_signer(const KeyReference& key, const std::shared_ptr<TpmContext>& context,
                                                    ByteView auth) {
     TpmKey loaded = TRY(load_key_reference(context, key, auth));
-    auto signer = TpmSigner::create(std::move(loaded));
-    if (!signer) return about(key, signer.error());
-    return std::shared_ptr<TpmSigner>(std::move(*signer));
+    // TpmSigner's errors name the key already (TpmKey::description).
+    std::unique_ptr<TpmSigner> signer = TRY(TpmSigner::create(std::move(loaded)));
+    return std::shared_ptr<TpmSigner>(std::move(signer));
 }
 
 Result<std::shared_ptr<TpmSigner>> open_tpm_signer(const KeyReference& key, const ContextOptions& options,

@@ -196,7 +196,10 @@ std::string to_string(KeyAlgorithm algorithm) {
     return algorithm == KeyAlgorithm::rsa_2048 ? "RSA-2048" : "ECC P-256";
 }
 
+void TpmKey::set_description(std::string source) { impl_->source = std::move(source); }
+
 std::string TpmKey::description() const {
+    if (!impl_->source.empty()) return "TPM key " + impl_->source;
     return impl_->persistent_handle ? "TPM key " + hex_handle(impl_->persistent_handle) : "TPM key (transient)";
 }
 

@@ -42,8 +42,10 @@ public:
     // The key's authorization value for the commands that use it (Esys_TR_SetAuth; no TPM
     // command). ESAPI keeps a copy, which is overwritten with an empty value when this goes.
     Status set_auth(ByteView auth);
-    // "TPM key 0x81000001" or "TPM key (transient)".
+    // "TPM key 0x81000001", "TPM key (transient)", or "TPM key " + what set_description named.
     std::string description() const;
+    // Names the key after where it came from (a key file's path), for messages.
+    void set_description(std::string source);
 
     struct Impl;
     Impl& impl() const { return *impl_; }

@@ -77,11 +77,32 @@ Result<std::vector<TPM2_ALG_ID>> implemented_algorithms(TpmContext::Impl& ctx) {
     return algorithms;
 }
 
+std::string curve_name(TPM2_ECC_CURVE curve) {
+    switch (curve) {
+        case TPM2_ECC_NIST_P192: return "NIST P-192";
+        case TPM2_ECC_NIST_P224: return "NIST P-224";
+        case TPM2_ECC_NIST_P384: return "NIST P-384";
+        case TPM2_ECC_NIST_P521: return "NIST P-521";
+        case TPM2_ECC_BN_P256: return "BN P-256";
+        case TPM2_ECC_BN_P638: return "BN P-638";
+        case TPM2_ECC_SM2_P256: return "SM2 P-256";
+        default: return "0x" + to_hex(Bytes{static_cast<uint8_t>(curve >> 8), static_cast<uint8_t>(curve)});
+    }
+}
+
+std::string type_name(TPMI_ALG_PUBLIC type) {
+    switch (type) {
+        case TPM2_ALG_KEYEDHASH: return "a keyed-hash (HMAC) key";
+        case TPM2_ALG_SYMCIPHER: return "a symmetric key";
+        default: return "a key of type 0x" + to_hex(Bytes{static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type)});
+    }
+}
+
 // ECC: P-256 with scheme NULL or ECDSA-SHA256 (RFC 8446 §4.2.3 ties the curve to the hash).
 Result<std::vector<SignatureScheme>> ecc_schemes(const TpmKey& key, const TPMT_PUBLIC& area) {
     const TPMS_ECC_PARMS& ecc = area.parameters.eccDetail;
     if (ecc.curveID != TPM2_ECC_NIST_P256)
-        return wrong_key_type(key, "ECC curve " + std::to_string(ecc.curveID) + " is not NIST P-256");
+        return wrong_key_type(key, "ECC curve " + curve_name(ecc.curveID) + ", not NIST P-256");
     if (ecc.scheme.scheme != TPM2_ALG_NULL &&
         !(ecc.scheme.scheme == TPM2_ALG_ECDSA && ecc.scheme.details.ecdsa.hashAlg == TPM2_ALG_SHA256))
         return wrong_key_type(key, "the key's scheme is fixed to something other than ECDSA-SHA256");
@@ -200,7 +221,7 @@ Result<std::unique_ptr<TpmSigner>> TpmSigner::create(TpmKey key) {
         const uint32_t exponent = area.parameters.rsaDetail.exponent == 0 ? 65537 : area.parameters.rsaDetail.exponent;
         spki = rsa_spki_der(ByteView(area.unique.rsa.buffer, area.unique.rsa.size), exponent);
     } else {
-        return wrong_key_type(key, "neither an ECC nor an RSA key (type " + std::to_string(area.type) + ")");
+        return wrong_key_type(key, type_name(area.type) + ", neither ECC nor RSA");
     }
     auto impl = std::make_unique<Impl>(std::move(key));
     impl->algorithm = algorithm;
