@@ -188,10 +188,36 @@ TEST_CASE("keygen writes key files that parse and load, and persistent keys tpm2
         const auto made = run_tpmtls({"keygen", "--out", dir.file("auth.tss2"), "--auth-file", auth_file, "--tcti", tcti});
         INFO(made.transcript);
         REQUIRE(made.exit_status == 0);
-        CHECK_FALSE(must(load_tss2_key_file(dir.file("auth.tss2"))).empty_auth);
+        const Tss2KeyFile file = must(load_tss2_key_file(dir.file("auth.tss2")));
+        CHECK_FALSE(file.empty_auth);
+        // emptyAuth FALSE is in the file, as tpm2-openssl writes it, and re-encodes byte for byte.
+        CHECK(file.empty_auth_false_written);
+        CHECK(must(write_tss2_key_file(file)) == read_text_file(dir.file("auth.tss2")));
         const Secret auth = must(read_auth_file(auth_file));
         const auto signer = open_signer(swtpm, dir.file("auth.tss2"), ByteView(auth.view().data(), auth.size()));
         must(signer->sign(SignatureScheme::ecdsa_secp256r1_sha256, view(content)));
+    }
+    SUBCASE("tpm2-openssl signs CSRs with keygen's key files (ECC with an authorization value, RSA)") {
+        const std::string auth_file = dir.write("auth", "s3cret\n");
+        REQUIRE(run_tpmtls({"keygen", "--out", dir.file("ecc.tss2"), "--auth-file", auth_file, "--tcti", tcti})
+                    .exit_status == 0);
+        REQUIRE(run_tpmtls({"keygen", "--out", dir.file("rsa.tss2"), "--algorithm", "rsa", "--tcti", tcti})
+                    .exit_status == 0);
+        ::setenv("TPM2OPENSSL_TCTI", tcti.c_str(), 1);
+        const std::vector<std::vector<std::string>> keys = {{dir.file("ecc.tss2"), "-passin", "file:" + auth_file},
+                                                            {dir.file("rsa.tss2")}};
+        for (const auto& key : keys) {
+            std::vector<std::string> req = {"openssl", "req", "-provider", "tpm2", "-provider", "default", "-new",
+                                            "-subj", "/CN=tpm-device", "-out", dir.file("req.csr"), "-key"};
+            req.insert(req.end(), key.begin(), key.end());
+            const auto signed_csr = run_command(req);
+            INFO(signed_csr.transcript);
+            REQUIRE(signed_csr.exit_status == 0);
+            const auto verified = run_command({"openssl", "req", "-in", dir.file("req.csr"), "-verify", "-noout"});
+            INFO(verified.transcript);
+            CHECK(verified.exit_status == 0);
+        }
+        ::unsetenv("TPM2OPENSSL_TCTI");
     }
     SUBCASE("an authorization value typed at the terminal, twice, without echo") {
         const auto [status, shown] = run_on_terminal(

@@ -136,6 +136,7 @@ Exit run(std::span<const std::string> args) {
     if (out) {
         Tss2KeyFile file;
         file.empty_auth = auth.empty();
+        file.empty_auth_false_written = !auth.empty();  // as tpm2-openssl writes it (tpm/key_file.h)
         file.parent = owner_hierarchy;
         file.public_area = blob->public_area;
         file.private_area = blob->private_area;
