@@ -70,14 +70,17 @@ std::pair<int, std::string> run_on_terminal(const std::vector<std::string>& argv
         ::_exit(127);
     }
     std::string shown;
+    size_t searched_from = 0;  // each prompt is looked for after the previous one
     size_t next = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-        if (next < dialogue.size() && shown.find(dialogue[next].first) != std::string::npos) {
-            shown.clear();  // look for the next prompt in what comes after
-            const std::string& answer = dialogue[next].second;
-            REQUIRE(::write(master, answer.data(), answer.size()) == static_cast<ssize_t>(answer.size()));
-            ++next;
+        if (next < dialogue.size()) {
+            if (const size_t at = shown.find(dialogue[next].first, searched_from); at != std::string::npos) {
+                searched_from = at + dialogue[next].first.size();
+                const std::string& answer = dialogue[next].second;
+                REQUIRE(::write(master, answer.data(), answer.size()) == static_cast<ssize_t>(answer.size()));
+                ++next;
+            }
         }
         pollfd p{master, POLLIN, 0};
         if (::poll(&p, 1, 100) <= 0) continue;
@@ -220,11 +223,12 @@ TEST_CASE("keygen writes key files that parse and load, and persistent keys tpm2
         ::unsetenv("TPM2OPENSSL_TCTI");
     }
     SUBCASE("an authorization value typed at the terminal, twice, without echo") {
-        const auto [status, shown] = run_on_terminal(
+        const auto terminal = run_on_terminal(
             {cli_path(), "keygen", "--out", dir.file("typed.tss2"), "--auth-prompt", "--tcti", tcti},
             {{"Authorization value for the new key: ", "typed-value\n"}, {"Again, to confirm: ", "typed-value\n"}});
+        const std::string& shown = terminal.second;
         CAPTURE(shown);
-        REQUIRE(status == 0);
+        REQUIRE(terminal.first == 0);
         CHECK(shown.find("typed-value") == std::string::npos);  // never echoed
         CHECK_FALSE(must(load_tss2_key_file(dir.file("typed.tss2"))).empty_auth);
         const std::string typed = "typed-value";
