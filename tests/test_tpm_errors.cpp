@@ -62,6 +62,19 @@ TEST_CASE("an unreachable TPM is named with its TCTI and a hint") {
     check_contains(message, {"TPM key handle:0x81000001", *options.tcti, "IO failure", "TPM unreachable"});
 }
 
+TEST_CASE("a malformed TCTI configuration is named as such") {
+    ContextOptions options;
+    options.tcti = "swtpm:host=127.0.0.1,port=";
+    const auto context = TpmContext::open(options);
+    REQUIRE_FALSE(context);
+    check_contains(context.error().reason, {"cannot open TCTI 'swtpm:host=127.0.0.1,port='", "bad value",
+                                            "the TCTI configuration is not valid"});
+    options.tcti = "no-such-tcti:whatever";
+    const auto unknown = TpmContext::open(options);
+    REQUIRE_FALSE(unknown);
+    check_contains(unknown.error().reason, {"cannot open TCTI 'no-such-tcti:whatever'", "not valid"});
+}
+
 TEST_CASE("negative table: key files, handles and key types") {
     Swtpm swtpm;
     ContextOptions options;

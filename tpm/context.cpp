@@ -34,9 +34,10 @@ Result<std::shared_ptr<TpmContext>> TpmContext::open(const ContextOptions& optio
     impl->max_retries = options.max_retries;
     TSS2_RC rc = Tss2_TctiLdr_Initialize(conf.empty() ? nullptr : conf.c_str(), &impl->tcti);
     if (rc != TSS2_RC_SUCCESS) {
+        std::string hint = tpm_error_hint(rc);
+        if (hint.empty()) hint = tpm_error_hint(TSS2_TCTI_RC_LAYER | TSS2_BASE_RC_IO_ERROR);  // "TPM unreachable: ..."
         return make_alert(AlertDescription::internal_error,
-                          "cannot open TCTI '" + impl->tcti_config + "': " + Tss2_RC_Decode(rc) + ": " +
-                              tpm_error_hint(TSS2_TCTI_RC_LAYER | TSS2_BASE_RC_IO_ERROR));
+                          "cannot open TCTI '" + impl->tcti_config + "': " + Tss2_RC_Decode(rc) + ": " + hint);
     }
     rc = Esys_Initialize(&impl->esys, impl->tcti, nullptr);
     if (rc != TSS2_RC_SUCCESS) return tpm_error(*impl, "Esys_Initialize", rc);

@@ -42,6 +42,11 @@ void retry_backoff(int attempt) {
 std::string tpm_error_hint(TSS2_RC rc) {
     const TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
     const TSS2_RC base = rc & 0xffff;
+    if (layer == TSS2_TCTI_RC_LAYER && (base == TSS2_BASE_RC_BAD_VALUE || base == TSS2_BASE_RC_NOT_SUPPORTED ||
+                                         base == TSS2_BASE_RC_NOT_IMPLEMENTED)) {
+        return "the TCTI configuration is not valid (tpm2-tools syntax: swtpm:host=127.0.0.1,port=2321, "
+               "mssim:..., device:/dev/tpmrm0, tabrmd:...)";
+    }
     if (layer == TSS2_TCTI_RC_LAYER || (layer != TSS2_TPM_RC_LAYER &&
                                         (base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_NO_CONNECTION))) {
         return "TPM unreachable: is swtpm running / /dev/tpmrm0 readable, and is --tcti (or TPM2TOOLS_TCTI, "
