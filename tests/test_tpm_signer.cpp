@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "support/connection_pair.h"
 #include "support/result_testing.h"
@@ -400,6 +401,16 @@ TEST_CASE("a key with an authorization value: the right one signs, a wrong one i
         const auto missing = open_tpm_signer(ref, ctx);
         REQUIRE_FALSE(missing);
         CHECK(missing.error().reason.find("--auth-file") != std::string::npos);
+
+        // Made persistent, the key keeps its value: by handle it signs with it. (The transient
+        // keys go first: swtpm has 3 object slots.)
+        right.reset();
+        wrong_signer.reset();
+        const uint32_t handle = algorithm == KeyAlgorithm::rsa_2048 ? 0x81000302 : 0x81000301;
+        must(make_persistent(ctx, blob, handle, false));
+        auto by_handle = must(open_tpm_signer(KeyReference{KeyReference::Kind::handle, {}, handle}, ctx, view_of(auth)));
+        const Bytes handle_sig = must(by_handle->sign(scheme, view(content)));
+        CHECK(verify_signature(scheme, key, view(content), view(handle_sig)));
     }
     // The DA counter (the key is not noDA) takes the two wrong tries above; clear it for others.
     run_tpm2_tool(swtpm, "dictionarylockout", {"--clear-lockout"});
@@ -424,5 +435,32 @@ TEST_CASE("mTLS handshake with an RSA-2048 client key in the TPM, against our se
         REQUIRE(pair.handshake());
         REQUIRE(pair.server->session().peer_identity.has_value());
         CHECK(pair.server->session().peer_identity->subject == "CN=tpm-rsa-device, O=tpmtls tests");
+    }
+}
+
+TEST_CASE("one signer shared by several threads: every TPM2_Sign serialized on the one ESAPI context") {
+    Swtpm swtpm;
+    auto ctx = open_context(swtpm);
+    for (const KeyAlgorithm algorithm : {KeyAlgorithm::ecc_p256, KeyAlgorithm::rsa_2048}) {
+        CAPTURE(to_string(algorithm));
+        std::shared_ptr<TpmSigner> signer =
+            must(TpmSigner::create(must(load_key(ctx, must(create_signing_key(*ctx, algorithm))))));
+        const SignatureScheme scheme = signer->schemes().at(0);
+        const PublicKey key = must(PublicKey::from_spki(view(signer->public_key_der())));
+        std::vector<std::vector<Bytes>> signatures(4);
+        std::vector<std::thread> threads;
+        for (size_t t = 0; t < signatures.size(); ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 8; ++i) {
+                    auto sig = signer->sign(scheme, view(content));
+                    if (sig) signatures[t].push_back(std::move(*sig));
+                }
+            });
+        }
+        for (auto& thread : threads) thread.join();
+        for (const auto& per_thread : signatures) {
+            CHECK(per_thread.size() == 8);
+            for (const Bytes& sig : per_thread) CHECK(verify_signature(scheme, key, view(content), view(sig)));
+        }
     }
 }
