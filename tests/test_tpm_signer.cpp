@@ -252,7 +252,7 @@ TEST_CASE("an RSA-2048 TPM key signs rsa_pss_rsae_sha256/384/512 with salt lengt
     CHECK_FALSE(signer->sign(SignatureScheme::ecdsa_secp256r1_sha256, view(content)));
 }
 
-TEST_CASE("the PSS salt check names a TPM that uses the maximum salt, and passes salt == hash length") {
+TEST_CASE("the PSS salt check passes salt == hash length, names a maximum salt, and then withdraws rsa_pss_rsae") {
     // Software RSA-PSS signatures with chosen salt lengths stand in for the two kinds of TPM.
     const KeyPair pair = generate_key(KeyType::rsa_2048);
     mbedtls_pk_context pk;
@@ -291,6 +291,26 @@ TEST_CASE("the PSS salt check names a TPM that uses the maximum salt, and passes
                                       view(sign_with_salt(20)));
     REQUIRE_FALSE(other);
     CHECK(other.error().reason.find("another salt length") != std::string::npos);
+
+    // The signer's state: after a maximum-salt first signature every rsa_pss_rsae is withdrawn,
+    // with the reason, while a right first signature keeps them.
+    OfferedSchemes offered(all_pss);
+    bool needs_check = false;
+    must(offered.admit(SignatureScheme::rsa_pss_rsae_sha256, needs_check));
+    CHECK(needs_check);
+    must(offered.check_first(SignatureScheme::rsa_pss_rsae_sha256, view(spki), view(digest), view(right)));
+    must(offered.admit(SignatureScheme::rsa_pss_rsae_sha256, needs_check));
+    CHECK_FALSE(needs_check);  // checked once
+    CHECK(offered.schemes() == all_pss);
+    OfferedSchemes max_salt(all_pss);
+    const auto withdrawn = max_salt.check_first(SignatureScheme::rsa_pss_rsae_sha256, view(spki), view(digest),
+                                                view(sign_with_salt(222)));
+    REQUIRE_FALSE(withdrawn);
+    CHECK(withdrawn.error().reason.find("no longer offered") != std::string::npos);
+    CHECK(max_salt.schemes().empty());
+    const auto refused = max_salt.admit(SignatureScheme::rsa_pss_rsae_sha384, needs_check);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().reason.find("maximum salt (222 bytes)") != std::string::npos);
 
     Bytes broken = right;
     broken[100] ^= 0x40;

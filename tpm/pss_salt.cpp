@@ -4,6 +4,8 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha512.h>
 
+#include <algorithm>
+
 #include "tls13/crypto/c_struct.h"
 #include "tls13/crypto/hash.h"
 
@@ -52,6 +54,35 @@ Status check_pss_salt(ByteView spki_der, SignatureScheme scheme, ByteView digest
         return fail(AlertDescription::internal_error, "the TPM signs RSA-PSS with another salt length, but " + expected);
     return fail(AlertDescription::internal_error, "the TPM's RSA-PSS signature (" + to_string(scheme) +
                                                       ") does not verify with the key's public part");
+}
+
+std::vector<SignatureScheme> OfferedSchemes::schemes() const {
+    const std::lock_guard lock(mutex_);
+    return schemes_;
+}
+
+Status OfferedSchemes::admit(SignatureScheme scheme, bool& needs_check) const {
+    const std::lock_guard lock(mutex_);
+    const bool pss = pss_hash(scheme).has_value();
+    if (pss && !withdrawn_.empty())
+        return fail(AlertDescription::internal_error, "rsa_pss_rsae is withdrawn for this key: " + withdrawn_);
+    if (std::find(schemes_.begin(), schemes_.end(), scheme) == schemes_.end())
+        return fail(AlertDescription::internal_error, "the key cannot sign " + to_string(scheme));
+    needs_check = pss && std::find(checked_.begin(), checked_.end(), scheme) == checked_.end();
+    return ok();
+}
+
+Status OfferedSchemes::check_first(SignatureScheme scheme, ByteView spki_der, ByteView digest, ByteView signature) {
+    const Status salt = check_pss_salt(spki_der, scheme, digest, signature);
+    const std::lock_guard lock(mutex_);
+    if (salt) {
+        checked_.push_back(scheme);
+        return ok();
+    }
+    // The TPM picks the salt the same way for every hash: withdraw them all.
+    withdrawn_ = salt.error().reason + "; rsa_pss_rsae is no longer offered for this key";
+    std::erase_if(schemes_, [](SignatureScheme s) { return pss_hash(s).has_value(); });
+    return fail(AlertDescription::internal_error, withdrawn_);
 }
 
 Result<Bytes> scheme_digest(SignatureScheme scheme, ByteView content) {

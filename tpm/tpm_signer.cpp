@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 
 #include "tls13/der.h"
 #include "tpm/esys_detail.hpp"
@@ -175,15 +174,11 @@ Bytes p256_spki_der(ByteView x, ByteView y) {
 }
 
 struct TpmSigner::Impl {
-    explicit Impl(TpmKey k) : key(std::move(k)) {}
+    Impl(TpmKey k, std::vector<SignatureScheme> schemes) : key(std::move(k)), offered(std::move(schemes)) {}
     TpmKey key;
     KeyAlgorithm algorithm = KeyAlgorithm::ecc_p256;
     Bytes spki;
-    // Guards what follows: the PSS check may change it while another thread reads schemes().
-    mutable std::mutex mutex;
-    std::vector<SignatureScheme> schemes;
-    std::vector<SignatureScheme> pss_checked;  // schemes whose salt length was verified
-    std::string pss_refused;                   // why rsa_pss_rsae is off for this key, if it is
+    OfferedSchemes offered;  // shrinks if the TPM's RSA-PSS salt is not the hash length
 };
 
 TpmSigner::TpmSigner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -223,17 +218,13 @@ Result<std::unique_ptr<TpmSigner>> TpmSigner::create(TpmKey key) {
     } else {
         return wrong_key_type(key, type_name(area.type) + ", neither ECC nor RSA");
     }
-    auto impl = std::make_unique<Impl>(std::move(key));
+    auto impl = std::make_unique<Impl>(std::move(key), std::move(schemes));
     impl->algorithm = algorithm;
-    impl->schemes = std::move(schemes);
     impl->spki = std::move(spki);
     return std::unique_ptr<TpmSigner>(new TpmSigner(std::move(impl)));
 }
 
-std::vector<SignatureScheme> TpmSigner::schemes() const {
-    const std::lock_guard lock(impl_->mutex);
-    return impl_->schemes;
-}
+std::vector<SignatureScheme> TpmSigner::schemes() const { return impl_->offered.schemes(); }
 
 std::string TpmSigner::description() const { return impl_->key.description(); }
 
@@ -243,15 +234,8 @@ KeyAlgorithm TpmSigner::algorithm() const { return impl_->algorithm; }
 
 Result<Bytes> TpmSigner::sign(SignatureScheme scheme, ByteView content) {
     bool check_salt = false;
-    {
-        const std::lock_guard lock(impl_->mutex);
-        if (is_pss(scheme) && !impl_->pss_refused.empty())
-            return fail(AlertDescription::internal_error, description() + ": rsa_pss_rsae is off: " + impl_->pss_refused);
-        if (std::find(impl_->schemes.begin(), impl_->schemes.end(), scheme) == impl_->schemes.end())
-            return fail(AlertDescription::internal_error, description() + " cannot sign " + to_string(scheme));
-        check_salt = is_pss(scheme) &&
-                     std::find(impl_->pss_checked.begin(), impl_->pss_checked.end(), scheme) == impl_->pss_checked.end();
-    }
+    if (const Status admitted = impl_->offered.admit(scheme, check_salt); !admitted)
+        return fail(AlertDescription::internal_error, description() + ": " + admitted.error().reason);
     // Hashing here rather than on the TPM: one command per signature, and the content is not
     // secret. The key is unrestricted, so TPM2_Sign wants no real hash ticket (Part 3 §20.2).
     const Bytes digest_bytes = TRY(scheme_digest(scheme, content));
@@ -293,15 +277,9 @@ Result<Bytes> TpmSigner::sign(SignatureScheme scheme, ByteView content) {
     const TPM2B_PUBLIC_KEY_RSA& sig = signature->signature.rsapss.sig;
     Bytes wire = padded(ByteView(sig.buffer, sig.size), 256);
     if (check_salt) {
-        const Status salt = check_pss_salt(view(impl_->spki), scheme, view(digest_bytes), view(wire));
-        const std::lock_guard lock(impl_->mutex);
-        if (!salt) {
-            // Stop offering every rsa_pss_rsae scheme: the TPM picks the salt the same way for all.
-            impl_->pss_refused = salt.error().reason + "; rsa_pss_rsae is no longer offered for this key";
-            std::erase_if(impl_->schemes, is_pss);
-            return fail(AlertDescription::internal_error, description() + ": " + impl_->pss_refused);
-        }
-        impl_->pss_checked.push_back(scheme);
+        // RFC 8446 §4.2.3: the salt must be as long as the digest; the TPM chose it.
+        const Status salt = impl_->offered.check_first(scheme, view(impl_->spki), view(digest_bytes), view(wire));
+        if (!salt) return fail(AlertDescription::internal_error, description() + ": " + salt.error().reason);
     }
     return wire;
 }
