@@ -2,14 +2,13 @@
 // from tpm2-openssl against a fresh swtpm re-encoded byte for byte, and a table of malformed files
 // that must each fail with a clear reason. A missing swtpm or openssl fails the test.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
 
 #include "support/peer_process.h"
+#include "support/swtpm.h"
 #include "support/result_testing.h"
 #include "tpm/key_file.h"
 
@@ -37,29 +36,6 @@ std::string reason_of(ByteView input) {
     REQUIRE_MESSAGE(!r.ok(), "parsed a malformed key file");
     CHECK(r.error().description == AlertDescription::decode_error);
     return r.error().to_string();
-}
-
-// Is `port` free on loopback right now?
-bool port_free(uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
-
-// The swtpm TCTI talks to P and always P+1 for control: two consecutive free ports.
-uint16_t free_port_pair() {
-    for (int i = 0; i < 50; ++i) {
-        const uint16_t p = free_loopback_port();
-        if (p < 65535 && port_free(static_cast<uint16_t>(p + 1))) return p;
-    }
-    FAIL("no two consecutive free loopback ports");
-    return 0;
 }
 
 }  // namespace
@@ -197,12 +173,8 @@ TEST_CASE("TSS2 key file: save writes mode 0600 atomically and loads back") {
 
 TEST_CASE("TSS2 key file: a real tpm2-openssl key re-encodes byte for byte") {
     TempDir dir;
-    const uint16_t port = free_port_pair();
-    const std::string p = std::to_string(port), ctrl = std::to_string(port + 1);
-    PeerProcess swtpm({"swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + dir.path(), "--server",
-                       "type=tcp,port=" + p + ",bindaddr=127.0.0.1", "--ctrl",
-                       "type=tcp,port=" + ctrl + ",bindaddr=127.0.0.1", "--flags", "not-need-init,startup-clear"});
-    REQUIRE_MESSAGE(wait_for_port("127.0.0.1", port, milliseconds(10000)), swtpm.transcript());
+    Swtpm swtpm;
+    const std::string p = std::to_string(swtpm.port());
 
     const std::string key_path = dir.file("key.tss2");
     PeerProcess genpkey({"env", "TPM2OPENSSL_TCTI=swtpm:host=127.0.0.1,port=" + p, "openssl", "genpkey", "-provider",

@@ -22,21 +22,6 @@ TpmContext::Impl::~Impl() {
     if (tcti) Tss2_TctiLdr_Finalize(&tcti);
 }
 
-bool is_retryable(TSS2_RC rc) {
-    // TPM 2.0 Part 2 §6.6.3: warnings that mean "send it again".
-    return rc == TPM2_RC_RETRY || rc == TPM2_RC_YIELDED || rc == TPM2_RC_TESTING;
-}
-
-Alert tpm_error(const TpmContext::Impl& ctx, std::string_view what, TSS2_RC rc) {
-    std::string reason = std::string(what) + " failed: " + Tss2_RC_Decode(rc) + " (TCTI " + ctx.tcti_config + ")";
-    const TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
-    const TSS2_RC base = rc & 0xffff;
-    if (layer == TSS2_TCTI_RC_LAYER || base == TSS2_BASE_RC_IO_ERROR || base == TSS2_BASE_RC_NO_CONNECTION) {
-        reason += ": TPM unreachable: is swtpm running / /dev/tpmrm0 readable?";
-    }
-    return make_alert(AlertDescription::internal_error, reason);
-}
-
 TpmContext::TpmContext(Tag, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TpmContext::~TpmContext() = default;
 
@@ -51,9 +36,10 @@ Result<std::shared_ptr<TpmContext>> TpmContext::open(const ContextOptions& optio
     impl->max_retries = options.max_retries;
     TSS2_RC rc = Tss2_TctiLdr_Initialize(conf.empty() ? nullptr : conf.c_str(), &impl->tcti);
     if (rc != TSS2_RC_SUCCESS) {
+        std::string hint = tpm_error_hint(rc);
+        if (hint.empty()) hint = tpm_error_hint(TSS2_TCTI_RC_LAYER | TSS2_BASE_RC_IO_ERROR);  // "TPM unreachable: ..."
         return make_alert(AlertDescription::internal_error,
-                          "cannot open TCTI '" + impl->tcti_config + "': " + Tss2_RC_Decode(rc) +
-                              ": TPM unreachable: is swtpm running / /dev/tpmrm0 readable?");
+                          "cannot open TCTI '" + impl->tcti_config + "': " + Tss2_RC_Decode(rc) + ": " + hint);
     }
     impl->meter = std::make_unique<TctiMeter>(impl->tcti);
     rc = Esys_Initialize(&impl->esys, impl->meter->tcti(), nullptr);

@@ -27,20 +27,35 @@ struct TpmContext::Impl {
     ~Impl();
 };
 
-// An Alert (internal_error) carrying `what`, the decoded TSS2 return code, and a hint when the
-// code says the TPM could not be reached.
+// An Alert (internal_error) carrying `what`, the decoded TSS2 return code (Tss2_RC_Decode), the
+// TCTI, and a hint for the codes users meet (tpm/tpm_error.cpp): TPM unreachable, wrong
+// authorization value, dictionary-attack lockout, empty handle, key from another TPM, ...
 Alert tpm_error(const TpmContext::Impl& ctx, std::string_view what, TSS2_RC rc);
+
+// What to do about `rc`, or empty when there is nothing to add to the decoded text.
+std::string tpm_error_hint(TSS2_RC rc);
 
 bool is_retryable(TSS2_RC rc);
 
+// Waits before the attempt-th resend (a few ms, doubling): a TPM that says TESTING or YIELDED
+// needs a moment, not an immediate resend.
+void retry_backoff(int attempt);
+
 // Runs `command` (returning TSS2_RC) again while the TPM answers RETRY / YIELDED / TESTING,
-// at most ctx.max_retries more times.
+// at most ctx.max_retries more times. (ESAPI's synchronous calls already resubmit a few times
+// themselves; this bounds what is left, with a pause between attempts.)
 template <class F>
 TSS2_RC with_retry(const TpmContext::Impl& ctx, F&& command) {
     TSS2_RC rc = command();
-    for (int i = 0; i < ctx.max_retries && is_retryable(rc); ++i) rc = command();
+    for (int i = 0; i < ctx.max_retries && is_retryable(rc); ++i) {
+        retry_backoff(i);
+        rc = command();
+    }
     return rc;
 }
+
+// "0x81000001"
+std::string hex_handle(uint32_t handle);
 
 // Outputs ESAPI allocates are released with Esys_Free.
 struct EsysFree {
@@ -97,8 +112,15 @@ struct TpmKey::Impl {
     std::shared_ptr<TpmContext> ctx;  // declared first: outlives `handle`
     EsysHandle handle;
     uint32_t persistent_handle = 0;  // 0: transient
+    bool has_auth = false;           // ESAPI holds a copy of the auth value (set_auth)
+    std::string source;              // set_description: where the key came from
     ~Impl() {
         const std::lock_guard lock(ctx->impl().mutex);
+        if (has_auth && handle.get() != ESYS_TR_NONE) {
+            // ESAPI frees its handle metadata without wiping it: overwrite the copy first.
+            const TPM2B_AUTH empty{};
+            Esys_TR_SetAuth(ctx->impl().esys, handle.get(), &empty);
+        }
         handle.reset();
     }
 };

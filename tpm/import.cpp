@@ -45,12 +45,6 @@ using AesContext = CStruct<mbedtls_aes_context, mbedtls_aes_init, mbedtls_aes_fr
 constexpr size_t p256_bytes = 32;
 constexpr size_t rsa2048_bytes = 256;
 
-std::string hex_handle(uint32_t handle) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%08x", handle);
-    return buf;
-}
-
 // A struct holding key material (TPM2B_SENSITIVE, a marshalling buffer), wiped at scope end.
 template <class T>
 struct Wiped {

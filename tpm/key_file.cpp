@@ -125,6 +125,7 @@ Result<Tss2KeyFile> parse_der(ByteView der_bytes) {
             if (mbedtls_asn1_get_bool(&inner.p, inner.end, &value) != 0 || !inner.at_end())
                 return corrupt("emptyAuth is not a BOOLEAN");
             key.empty_auth = value != 0;
+            key.empty_auth_false_written = value == 0;
         }
         der.p += len;
     }
@@ -192,13 +193,14 @@ Result<Bytes> encode_tss2_key_file_der(const Tss2KeyFile& key) {
         });
         if (r < 0) return r;
         len += r;
-        if (key.empty_auth) {
+        if (key.empty_auth || key.empty_auth_false_written) {
             r = write_tlv(&p, start, MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED | 0,
                           [&] {
                               // TRUE as 0x01, not DER's 0xff: tpm2-openssl (OpenSSL's ASN1_BOOLEAN
                               // holding 1) writes 01, and we re-encode its files byte for byte.
-                              const std::array<uint8_t, 3> boolean_true = {MBEDTLS_ASN1_BOOLEAN, 1, 1};
-                              return mbedtls_asn1_write_raw_buffer(&p, start, boolean_true.data(), boolean_true.size());
+                              const std::array<uint8_t, 3> boolean = {MBEDTLS_ASN1_BOOLEAN, 1,
+                                                                      static_cast<uint8_t>(key.empty_auth ? 1 : 0)};
+                              return mbedtls_asn1_write_raw_buffer(&p, start, boolean.data(), boolean.size());
                           });
             if (r < 0) return r;
             len += r;

@@ -18,6 +18,11 @@ struct Tss2KeyFile {
     uint32_t parent = 0;      // parent handle: 0x40000001 (owner hierarchy) or 0x81xxxxxx
     Bytes public_area;        // TPM2B_PUBLIC as marshalled, 2-byte size prefix included
     Bytes private_area;       // TPM2B_PRIVATE as marshalled, 2-byte size prefix included
+    // emptyAuth FALSE is written out rather than left absent. tpm2-openssl writes it so for keys
+    // with an authorization value, and its 1.1.1 reads an absent emptyAuth as TRUE (it then never
+    // asks for the value and the TPM answers TPM_RC_AUTH_FAIL). Parsing sets it when the file has
+    // emptyAuth FALSE, so such files are re-encoded byte for byte.
+    bool empty_auth_false_written = false;
 
     bool operator==(const Tss2KeyFile&) const = default;
 };

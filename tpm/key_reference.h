@@ -24,13 +24,27 @@ struct KeyReference {
     std::string to_string() const;  // as the user wrote it: "handle:0x81000001" or the path
 };
 
+// A persistent handle: "0x81000001" or "81000001" (hex), also with a "handle:" prefix. Anything
+// outside 0x81000000-0x81FFFFFF is an error naming the accepted form.
+Result<uint32_t> parse_persistent_handle(std::string_view text);
+
 // "handle:0x81000001" (hex, persistent range) or anything else as a file path. A malformed
 // handle is an error naming the accepted forms.
 Result<KeyReference> parse_key_reference(std::string_view text);
 
 // Opens the TPM (options.tcti, else the environment) and loads the key. `auth` is the key's
-// authorization value (empty for none).
+// authorization value (empty for none; see tpm/auth_value.h for reading one). Every error names
+// the key reference and says what to check: key file corrupt, handle empty, wrong key type,
+// TPM unreachable, a key file that needs an authorization value and got none (or the reverse).
 Result<std::shared_ptr<TpmSigner>> open_tpm_signer(const KeyReference& key, const ContextOptions& options,
                                                    ByteView auth = {});
+// The same on a context already open.
+Result<std::shared_ptr<TpmSigner>> open_tpm_signer(const KeyReference& key, const std::shared_ptr<TpmContext>& context,
+                                                   ByteView auth = {});
+
+// Loads the key (a TSS2 key file under its parent: the owner primary or a persistent parent; or
+// a persistent handle) and sets its authorization value.
+Result<TpmKey> load_key_reference(const std::shared_ptr<TpmContext>& context, const KeyReference& key,
+                                  ByteView auth = {});
 
 }  // namespace tpmtls::tpm
