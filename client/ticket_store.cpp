@@ -12,10 +12,6 @@ namespace tpmtls {
 
 namespace {
 
-// RFC 8446 §4.6.1: "Clients MUST NOT cache tickets for longer than 7 days".
-constexpr int64_t max_lifetime_seconds = 604800;
-// A ticket received "in the future" means the wall clock was set back: its age is unknowable.
-constexpr int64_t future_tolerance_seconds = 60;
 // A store with the default bounds is a few hundred KB at most; anything far larger is not ours.
 constexpr size_t max_file_size = 16 * 1024 * 1024;
 
@@ -29,26 +25,7 @@ struct WipedBuffer {
     ~WipedBuffer() { secure_wipe(bytes.data(), bytes.size()); }
 };
 
-bool expired(const StoredTicket& s, int64_t now) {
-    const int64_t lifetime = std::min<int64_t>(s.ticket.lifetime_seconds, max_lifetime_seconds);
-    return now >= s.received_unix_seconds + lifetime || s.received_unix_seconds > now + future_tolerance_seconds;
-}
-
 }  // namespace
-
-SessionTicket copy_ticket(const SessionTicket& t) {
-    SessionTicket copy;
-    copy.suite = t.suite;
-    copy.ticket = t.ticket;
-    copy.lifetime_seconds = t.lifetime_seconds;
-    copy.age_add = t.age_add;
-    copy.received_ms = t.received_ms;
-    copy.max_early_data = t.max_early_data;
-    copy.psk = t.psk.clone();
-    copy.server_name = t.server_name;
-    copy.alpn = t.alpn;
-    return copy;
-}
 
 std::shared_ptr<TicketStore> TicketStore::open(TicketStoreOptions options, const Clock& clock) {
     auto store = std::make_shared<TicketStore>(Token{}, std::move(options), clock);
@@ -107,7 +84,7 @@ void TicketStore::save() {
 
 bool TicketStore::drop_expired() {
     const int64_t now = clock_.unix_seconds();
-    const auto removed = std::erase_if(tickets_, [now](const StoredTicket& s) { return expired(s, now); });
+    const auto removed = std::erase_if(tickets_, [now](const StoredTicket& s) { return s.ticket.expired(now); });
     return removed != 0;
 }
 
@@ -115,7 +92,7 @@ void TicketStore::enforce_bounds() {
     // Oldest first, so the newest of each key are at the back; keep the order stable for ties
     // (the later put wins).
     std::stable_sort(tickets_.begin(), tickets_.end(), [](const StoredTicket& a, const StoredTicket& b) {
-        return a.received_unix_seconds < b.received_unix_seconds;
+        return a.ticket.received_unix_seconds < b.ticket.received_unix_seconds;
     });
     std::vector<bool> keep(tickets_.size(), true);
     std::vector<TicketKey> keys_newest_first;
@@ -156,12 +133,12 @@ void TicketStore::update(const std::function<bool(std::vector<StoredTicket>&)>& 
 
 void TicketStore::put(const TicketKey& key, SessionTicket ticket) {
     if (ticket.lifetime_seconds == 0 || ticket.ticket.empty() || ticket.psk.empty()) return;  // §4.6.1: discard
-    const uint64_t now_ms = clock_.monotonic_ms();
-    const uint64_t age_ms = now_ms > ticket.received_ms ? now_ms - ticket.received_ms : 0;
-    StoredTicket stored;
-    stored.key = key;
-    stored.received_unix_seconds = clock_.unix_seconds() - static_cast<int64_t>(age_ms / 1000);
-    stored.ticket = std::move(ticket);
+    if (ticket.received_unix_seconds == 0) {
+        const uint64_t now_ms = clock_.monotonic_ms();
+        const uint64_t age_ms = now_ms > ticket.received_ms ? now_ms - ticket.received_ms : 0;
+        ticket.received_unix_seconds = clock_.unix_seconds() - static_cast<int64_t>(age_ms / 1000);
+    }
+    StoredTicket stored{key, std::move(ticket)};
     update([&](std::vector<StoredTicket>& tickets) {
         tickets.push_back(std::move(stored));
         return true;
@@ -174,7 +151,7 @@ std::optional<SessionTicket> TicketStore::take(const TicketKey& key) {
         // Newest: the latest received time; among equal times the one put last.
         std::optional<size_t> best;
         for (size_t i = 0; i < tickets.size(); ++i)
-            if (tickets[i].key == key && (!best || tickets[i].received_unix_seconds >= tickets[*best].received_unix_seconds))
+            if (tickets[i].key == key && (!best || tickets[i].ticket.received_unix_seconds >= tickets[*best].ticket.received_unix_seconds))
                 best = i;
         if (!best) return false;
         found.emplace(std::move(tickets[*best]));
@@ -183,8 +160,7 @@ std::optional<SessionTicket> TicketStore::take(const TicketKey& key) {
     });
     if (!found) return std::nullopt;
     // RFC 8446 §4.2.11.1: the age is from receipt; re-anchor it on this process's monotonic clock.
-    const int64_t age_seconds = std::max<int64_t>(0, clock_.unix_seconds() - found->received_unix_seconds);
-    const uint64_t age_ms = static_cast<uint64_t>(age_seconds) * 1000;
+    const uint64_t age_ms = found->ticket.age_ms(clock_.unix_seconds());
     const uint64_t now_ms = clock_.monotonic_ms();
     found->ticket.received_ms = now_ms > age_ms ? now_ms - age_ms : 0;
     return std::move(found->ticket);

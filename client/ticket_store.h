@@ -55,14 +55,14 @@ public:
     TicketStore(const TicketStore&) = delete;
     TicketStore& operator=(const TicketStore&) = delete;
 
-    // Keeps `ticket` for `key` (a NewSessionTicket the connection just received: its
-    // received_ms is on clock.monotonic_ms()). A lifetime of 0 means "discard" (RFC 8446
-    // §4.6.1); lifetimes are capped at 7 days.
+    // Keeps `ticket` for `key` (a NewSessionTicket the connection just received). Its age runs
+    // from received_unix_seconds (if 0: from received_ms on clock.monotonic_ms()). A lifetime
+    // of 0 means "discard" (RFC 8446 §4.6.1); lifetimes are capped at 7 days.
     void put(const TicketKey& key, SessionTicket ticket);
     // The newest unexpired ticket for `key`, removed from the store (and the file) so it is
-    // used once; nullopt if there is none. Its received_ms is set back on the clock's
-    // monotonic scale from its wall-clock age, so the obfuscated age (§4.2.11.1) is right after
-    // a restart too. Expired tickets are dropped on the way.
+    // used once; nullopt if there is none. Its age (§4.2.11.1) is wall-clock
+    // (SessionTicket::age_ms), and received_ms is set back on this process's monotonic clock to
+    // match. Expired tickets are dropped on the way.
     std::optional<SessionTicket> take(const TicketKey& key);
 
     // Tickets held (unexpired), after re-reading the file.
@@ -91,8 +91,5 @@ private:
     std::vector<std::string> warnings_;
     bool memory_is_newer_ = false;  // the last write failed: memory holds tickets the file lacks
 };
-
-// A copy of a ticket (the PSK cloned explicitly), for handing one ticket to two owners.
-SessionTicket copy_ticket(const SessionTicket& ticket);
 
 }  // namespace tpmtls

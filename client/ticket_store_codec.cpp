@@ -33,6 +33,48 @@ std::string as_string(Reader r) {
     return std::string(bytes.begin(), bytes.end());
 }
 
+void encode_strings(Writer& w, const std::vector<std::string>& strings) {
+    w.vec16([&] {
+        for (const std::string& s : strings) w.vec8(view(s));
+    });
+}
+
+Result<std::vector<std::string>> decode_strings(Reader& r) {
+    Reader list = TRY(r.vec16());
+    std::vector<std::string> strings;
+    while (!list.empty()) strings.push_back(as_string(TRY(list.vec8())));
+    return strings;
+}
+
+void encode_identity(Writer& w, const std::optional<PeerIdentity>& identity) {
+    w.u8(identity ? 1 : 0);
+    if (!identity) return;
+    w.vec16(view(identity->subject));
+    encode_strings(w, identity->dns_names);
+    encode_strings(w, identity->ip_addresses);
+    w.vec8(view(identity->sha256_fingerprint));
+}
+
+Result<std::optional<PeerIdentity>> decode_identity(Reader& r) {
+    const uint8_t present = TRY(r.u8());
+    if (present == 0) return std::optional<PeerIdentity>();
+    if (present != 1) return corrupt("server identity flag is neither 0 nor 1");
+    PeerIdentity identity;
+    identity.subject = as_string(TRY(r.vec16()));
+    identity.dns_names = TRY(decode_strings(r));
+    identity.ip_addresses = TRY(decode_strings(r));
+    identity.sha256_fingerprint = to_bytes(TRY(r.vec8()).take_rest());
+    return std::optional<PeerIdentity>(std::move(identity));
+}
+
+size_t identity_size(const std::optional<PeerIdentity>& identity) {
+    if (!identity) return 1;
+    size_t size = 1 + 2 + identity->subject.size() + 2 + 2 + 1 + identity->sha256_fingerprint.size();
+    for (const std::string& s : identity->dns_names) size += 1 + s.size();
+    for (const std::string& s : identity->ip_addresses) size += 1 + s.size();
+    return size;
+}
+
 void encode_entry(Writer& w, const StoredTicket& stored) {
     const SessionTicket& t = stored.ticket;
     w.vec24([&] {
@@ -43,11 +85,12 @@ void encode_entry(Writer& w, const StoredTicket& stored) {
         w.vec16(view(t.ticket));
         w.u32(t.lifetime_seconds);
         w.u32(t.age_add);
-        write_u64(w, static_cast<uint64_t>(stored.received_unix_seconds));
+        write_u64(w, static_cast<uint64_t>(t.received_unix_seconds));
         w.u32(t.max_early_data);
         w.vec8(t.psk.view());
         w.vec8(view(t.server_name));
         w.vec8(view(t.alpn));
+        encode_identity(w, t.server_identity);
     });
 }
 
@@ -66,7 +109,7 @@ Result<StoredTicket> decode_entry(Reader& r) {
     t.age_add = TRY(e.u32());
     const uint64_t received = TRY(read_u64(e));
     if (received > static_cast<uint64_t>(INT64_MAX)) return corrupt("ticket received time out of range");
-    stored.received_unix_seconds = static_cast<int64_t>(received);
+    t.received_unix_seconds = static_cast<int64_t>(received);
     t.max_early_data = TRY(e.u32());
     // RFC 8446 §4.6.1: the resumption PSK is Hash.length bytes of the suite's hash.
     Reader psk = TRY(e.vec8(1, Secret::max_size));
@@ -74,6 +117,7 @@ Result<StoredTicket> decode_entry(Reader& r) {
     t.psk = Secret(psk.take_rest());
     t.server_name = as_string(TRY(e.vec8()));
     t.alpn = as_string(TRY(e.vec8()));
+    t.server_identity = TRY(decode_identity(e));
     TRY(e.expect_end("trailing bytes in a ticket entry"));
     return stored;
 }
@@ -84,7 +128,7 @@ size_t encoded_ticket_store_size(const std::vector<StoredTicket>& tickets) {
     size_t size = magic.size() + 2 + 4 + checksum_size;
     for (const StoredTicket& s : tickets)
         size += entry_overhead + s.key.server_name.size() + s.key.alpn.size() + s.ticket.ticket.size() +
-                s.ticket.psk.size() + s.ticket.server_name.size() + s.ticket.alpn.size();
+                s.ticket.psk.size() + s.ticket.server_name.size() + s.ticket.alpn.size() + identity_size(s.ticket.server_identity);
     return size;
 }
 

@@ -5,7 +5,10 @@
 //   entry = vec24 { vec8 server_name<1..255>  uint16 port  vec16 alpn
 //                   uint16 cipher_suite  vec16 ticket<1..2^16-1>  uint32 lifetime_seconds
 //                   uint32 age_add  uint64 received_unix_seconds  uint32 max_early_data
-//                   vec8 resumption_psk<1..64>  vec8 ticket_server_name  vec8 ticket_alpn }
+//                   vec8 resumption_psk<1..64>  vec8 ticket_server_name  vec8 ticket_alpn
+//                   server_identity }
+//   server_identity = uint8 present (0 or 1), and if 1: vec16 subject
+//                   vec16 { vec8 dns_name ... }  vec16 { vec8 ip_address ... }  vec8 sha256_fingerprint
 //
 // The trailing SHA-256 covers everything before it: a torn or bit-flipped file is rejected as a
 // whole rather than offering the server a damaged PSK (whose binder would fail: a fatal
@@ -38,8 +41,7 @@ struct TicketKey {
 // A ticket as the store keeps it.
 struct StoredTicket {
     TicketKey key;
-    SessionTicket ticket;  // ticket.received_ms is not stored (a monotonic time means nothing later)
-    int64_t received_unix_seconds = 0;
+    SessionTicket ticket;  // received_ms is not stored (a monotonic time means nothing later)
 };
 
 inline constexpr uint16_t ticket_store_version = 1;

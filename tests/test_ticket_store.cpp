@@ -15,6 +15,7 @@
 
 #include "client/ticket_store.h"
 #include "client/ticket_store_codec.h"
+#include "support/paths.h"
 #include "support/peer_process.h"
 #include "support/result_testing.h"
 #include "tls13/crypto/hash.h"
@@ -35,6 +36,7 @@ SessionTicket make_ticket(const std::string& label, const Clock& clock, uint32_t
     t.lifetime_seconds = lifetime;
     t.age_add = 0x01020304;
     t.received_ms = clock.monotonic_ms();
+    t.received_unix_seconds = clock.unix_seconds();
     const HashAlgorithm alg = suite == CipherSuite::TLS_AES_256_GCM_SHA384 ? HashAlgorithm::sha384 : HashAlgorithm::sha256;
     t.psk = Secret(view(hash(alg, view("psk:" + label))));
     t.server_name = "server.example";
@@ -104,7 +106,9 @@ TEST_CASE("a taken ticket keeps every field and its age") {
     auto store = TicketStore::open({}, clock);
     SessionTicket original = make_ticket("fields", clock, 7200, CipherSuite::TLS_AES_256_GCM_SHA384);
     original.max_early_data = 16384;
-    const SessionTicket expected = copy_ticket(original);
+    original.server_identity = PeerIdentity{"CN=server.example, O=tests", {"server.example", "*.example"},
+                                            {"127.0.0.1"}, Bytes(32, 0xab)};
+    const SessionTicket expected = original;
     store->put(key_a, std::move(original));
     CHECK(original.psk.empty());  // moved in: the caller's copy is wiped
     clock.advance_ms(5000);
@@ -118,6 +122,12 @@ TEST_CASE("a taken ticket keeps every field and its age") {
     CHECK(constant_time_equal(t->psk.view(), expected.psk.view()));
     CHECK(t->server_name == "server.example");
     CHECK(t->alpn == "h2");
+    REQUIRE(t->server_identity.has_value());
+    CHECK(t->server_identity->subject == expected.server_identity->subject);
+    CHECK(t->server_identity->dns_names == expected.server_identity->dns_names);
+    CHECK(t->server_identity->ip_addresses == expected.server_identity->ip_addresses);
+    CHECK(t->server_identity->sha256_fingerprint == expected.server_identity->sha256_fingerprint);
+    CHECK(t->age_ms(clock.unix_seconds()) == 5000);
     CHECK(clock.monotonic_ms() - t->received_ms == 5000);
 }
 
@@ -206,7 +216,8 @@ TEST_CASE("a second store object (a new process) on the same file resumes, and e
     CHECK(second->size() == 2);
     std::optional<SessionTicket> t = second->take(key_a);
     CHECK(label_of(t) == "new");
-    CHECK(restarted.monotonic_ms() - t->received_ms == 100'000);  // the age survived the restart
+    CHECK(t->age_ms(restarted.unix_seconds()) == 100'000);  // the age survived the restart
+    CHECK(restarted.monotonic_ms() - t->received_ms == 100'000);
     CHECK(label_of(third->take(key_a)) == "old");  // "new" is gone for the other object too
     CHECK_FALSE(second->take(key_a).has_value());
     CHECK(collected.warnings.empty());
@@ -228,7 +239,7 @@ TEST_CASE("the file is 0600, replaced atomically, and holds no PSK once its tick
     Collected collected;
     auto store = TicketStore::open(collected.options(path), clock);
     const SessionTicket first = make_ticket("first", clock);
-    store->put(key_a, copy_ticket(first));
+    store->put(key_a, SessionTicket(first));
 
     struct stat info {};
     REQUIRE(::stat(path.c_str(), &info) == 0);
@@ -243,7 +254,7 @@ TEST_CASE("the file is 0600, replaced atomically, and holds no PSK once its tick
     // A reader that opened the old file keeps reading a whole old file while it is replaced.
     std::ifstream old_reader(path, std::ios::binary);
     const SessionTicket second = make_ticket("second", clock);
-    store->put(key_a, copy_ticket(second));
+    store->put(key_a, SessionTicket(second));
     const Bytes old_contents{std::istreambuf_iterator<char>(old_reader), {}};
     CHECK(old_contents == before);
     auto old_decoded = decode_ticket_store(view(old_contents));
@@ -340,7 +351,7 @@ TEST_CASE("the file format rejects every malformed body with decode_error") {
     std::vector<StoredTicket> tickets(1);
     tickets[0].key = key_a;
     tickets[0].ticket = make_ticket("codec", clock);
-    tickets[0].received_unix_seconds = start_unix;
+    tickets[0].ticket.server_identity = PeerIdentity{"CN=s", {"a", "b"}, {}, Bytes(32, 1)};
     Bytes good;
     must(encode_ticket_store(tickets, good));
     CHECK(good.size() <= encoded_ticket_store_size(tickets));
@@ -391,4 +402,29 @@ TEST_CASE("the file format rejects every malformed body with decode_error") {
         CHECK(result.error().description == AlertDescription::decode_error);
         CHECK(result.error().reason.find(c.reason) != std::string::npos);
     }
+}
+
+TEST_CASE("a ticket without a wall-clock receipt time is dated from its monotonic one") {
+    FixedClock clock(start_unix, 1'000'000);
+    auto store = TicketStore::open({}, clock);
+    SessionTicket t = make_ticket("monotonic", clock);
+    t.received_unix_seconds = 0;
+    t.received_ms = clock.monotonic_ms() - 3000;
+    store->put(key_a, std::move(t));
+    std::optional<SessionTicket> taken = store->take(key_a);
+    REQUIRE(taken.has_value());
+    CHECK(taken->received_unix_seconds == start_unix - 3);
+    CHECK(taken->age_ms(clock.unix_seconds()) == 3000);
+}
+
+TEST_CASE("the fuzzer's seed files are valid stores (they follow the format)") {
+    const auto seed = [](const std::string& name) { return read_bytes(data_path("../fuzz/corpus/fuzz_ticket_store/" + name)); };
+    auto three = must(decode_ticket_store(view(seed("three_tickets"))));
+    REQUIRE(three.size() == 3);
+    CHECK(three[0].key.to_string() == "server.example:443 (ALPN h2)");
+    REQUIRE(three[0].ticket.server_identity.has_value());
+    CHECK(three[0].ticket.server_identity->ip_addresses == std::vector<std::string>{"127.0.0.1", "::1"});
+    CHECK_FALSE(three[1].ticket.server_identity.has_value());
+    CHECK(must(decode_ticket_store(view(seed("empty_store")))).empty());
+    CHECK(must(decode_ticket_store(view(seed("one_ticket")))).size() == 1);
 }
