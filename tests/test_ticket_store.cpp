@@ -15,10 +15,12 @@
 
 #include "client/ticket_store.h"
 #include "client/ticket_store_codec.h"
+#include "support/interop.h"
 #include "support/paths.h"
 #include "support/peer_process.h"
 #include "support/result_testing.h"
 #include "tls13/crypto/hash.h"
+#include "tls13/ticket_keys.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;
@@ -427,4 +429,72 @@ TEST_CASE("the fuzzer's seed files are valid stores (they follow the format)") {
     CHECK_FALSE(three[1].ticket.server_identity.has_value());
     CHECK(must(decode_ticket_store(view(seed("empty_store")))).empty());
     CHECK(must(decode_ticket_store(view(seed("one_ticket")))).size() == 1);
+}
+
+TEST_CASE("TlsClient with a ticket store: the first connection stores tickets, the next one resumes") {
+    TempDir dir;
+    const PkiFiles& files = pki_files();
+    ServerConfig config = server_config(files.pki, ClientAuthMode::required);
+    config.ticket_keys = TicketKeys::generate(system_random(), system_clock().unix_seconds());
+    EchoServer server(std::move(config));
+
+    Collected collected;
+    ConnectOptions options(test_timeouts());
+    options.tickets = TicketStore::open(collected.options(dir.file("tickets")));
+    const TicketKey key = TicketKey::for_connection("127.0.0.1", server.port(), {});
+
+    size_t application_tickets = 0;
+    const auto connect = [&] {
+        ClientConfig client = client_config(files.pki, true);
+        client.server_name = "127.0.0.1";
+        client.on_session_ticket = [&](SessionTicket t) {
+            CHECK_FALSE(t.psk.empty());
+            ++application_tickets;
+        };
+        auto connection = TlsClient::connect("127.0.0.1", server.port(), std::move(client), options);
+        REQUIRE_MESSAGE(connection, (connection ? "" : connection.error().to_string()));
+        REQUIRE((*connection)->send(view(std::string("ping"))));
+        CHECK(receive_until(**connection, "echo: ping") == "echo: ping");
+        CHECK(must((*connection)->wait_for_ticket(step_timeout)));
+        return std::move(connection).value();
+    };
+
+    auto first = connect();
+    CHECK_FALSE(first->resumption_offered());
+    CHECK_FALSE(first->session().resumed);
+    CHECK(first->tickets_received() >= 1);
+    CHECK(application_tickets == first->tickets_received());  // the application still gets them
+    CHECK(first->close());
+    const size_t stored = options.tickets->size(key);
+    CHECK(stored == first->tickets_received());
+
+    // A new store object on the same file, as a restarted process would open it.
+    options.tickets = TicketStore::open(collected.options(dir.file("tickets")));
+    auto second = connect();
+    CHECK(second->resumption_offered());
+    CHECK(second->session().resumed);
+    CHECK(second->close());
+    const auto resumed = server.session(1);
+    REQUIRE(resumed.has_value());
+    CHECK(resumed->resumed);
+    REQUIRE(resumed->peer_identity.has_value());
+    CHECK(resumed->peer_identity->subject == "CN=device-0001, O=tpmtls tests");
+    // One ticket used, the new connection's tickets added.
+    CHECK(options.tickets->size(key) == stored - 1 + second->tickets_received());
+
+    SUBCASE("resumption off: no store, a full handshake every time") {
+        ConnectOptions off(test_timeouts());
+        ClientConfig client = client_config(files.pki, true);
+        auto plain = must(TlsClient::connect("127.0.0.1", server.port(), std::move(client), off));
+        CHECK_FALSE(plain->resumption_offered());
+        CHECK_FALSE(plain->session().resumed);
+    }
+    SUBCASE("a connection that cannot be made does not use up a ticket") {
+        const size_t before = options.tickets->size(key);
+        const uint16_t closed_port = free_loopback_port();
+        ClientConfig client = client_config(files.pki, true);
+        CHECK_FALSE(TlsClient::connect("127.0.0.1", closed_port, std::move(client), options));
+        CHECK(options.tickets->size(key) == before);
+    }
+    CHECK(collected.warnings.empty());
 }
