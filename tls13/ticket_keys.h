@@ -65,6 +65,9 @@ public:
     // An empty ring (seal fails until rotate() or install()). capacity >= 1 keys are kept:
     // the current one and capacity-1 previous ones.
     explicit TicketKeys(size_t capacity = default_capacity);
+    virtual ~TicketKeys() = default;
+    TicketKeys(const TicketKeys&) = delete;
+    TicketKeys& operator=(const TicketKeys&) = delete;
     // A ring holding one fresh random key.
     static std::shared_ptr<TicketKeys> generate(Random& random, int64_t now_unix_seconds,
                                                 size_t capacity = default_capacity);
@@ -81,10 +84,12 @@ public:
     size_t capacity() const { return capacity_; }
 
     // Seals under the current key. internal_error if the ring is empty.
-    Result<Bytes> seal(const TicketContents& contents, Random& random) const;
+    // Virtual so a test can stand in for a server whose ticket protection is not published
+    // (RFC 8448 §4's ticket); production uses these.
+    virtual Result<Bytes> seal(const TicketContents& contents, Random& random) const;
     // nullopt when the ticket is not one we can open: unknown or rotated-away key id, wrong
     // format, tampered bytes, undecodable contents.
-    std::optional<TicketContents> open(ByteView ticket) const;
+    virtual std::optional<TicketContents> open(ByteView ticket) const;
 
 private:
     mutable std::mutex mutex_;
