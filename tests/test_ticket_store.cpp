@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <thread>
 
 #include "client/ticket_store.h"
 #include "client/ticket_store_codec.h"
@@ -497,4 +499,35 @@ TEST_CASE("TlsClient with a ticket store: the first connection stores tickets, t
         CHECK(options.tickets->size(key) == before);
     }
     CHECK(collected.warnings.empty());
+}
+
+TEST_CASE("store objects racing on one file (as processes would) hand out each ticket once") {
+    TempDir dir;
+    const std::string path = dir.file("tickets");
+    TicketStoreOptions options;
+    options.path = path;
+    options.max_tickets_per_key = 64;
+    auto filler = TicketStore::open(options);
+    constexpr int ticket_count = 40;
+    for (int i = 0; i < ticket_count; ++i) filler->put(key_a, make_ticket(std::to_string(i), system_clock()));
+    REQUIRE(filler->size(key_a) == ticket_count);
+
+    // Each thread has its own store object, so its own lock file descriptor: flock() excludes
+    // them from each other exactly as it would separate processes.
+    std::mutex mutex;
+    std::vector<std::string> taken;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            auto store = TicketStore::open(options);
+            while (std::optional<SessionTicket> ticket = store->take(key_a)) {
+                const std::lock_guard lock(mutex);
+                taken.emplace_back(ticket->ticket.begin(), ticket->ticket.end());
+            }
+        });
+    for (std::thread& thread : threads) thread.join();
+    std::sort(taken.begin(), taken.end());
+    CHECK(taken.size() == static_cast<size_t>(ticket_count));
+    CHECK(std::adjacent_find(taken.begin(), taken.end()) == taken.end());
+    CHECK(TicketStore::open(options)->size() == 0);
 }
