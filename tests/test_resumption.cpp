@@ -3,11 +3,14 @@
 // reports the same identities without any signature, and every way a ticket or a PSK offer can
 // be wrong ends as RFC 8446 wants it: a full handshake (the server declines the PSK) or an alert.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <functional>
 
+#include "server/ticket_key_file.h"
 #include "support/connection_pair.h"
+#include "support/peer_process.h"
 #include "support/result_testing.h"
 #include "tls13/client_psk.h"
 #include "tls13/extensions/negotiation.h"
@@ -473,4 +476,99 @@ TEST_CASE("client: a ServerHello selecting an identity we did not offer is illeg
     (void)client->receive(view(plaintext_record(view(must(encode_handshake(hello))))));
     REQUIRE(client->error());
     CHECK(client->error()->description == AlertDescription::illegal_parameter);
+}
+
+TEST_CASE("ticket contents round-trip; a sealed ticket opens only under its key, untampered") {
+    TicketContents contents;
+    contents.suite = CipherSuite::TLS_AES_256_GCM_SHA384;
+    contents.resumption_psk = Secret(view(Bytes(48, 0x42)));
+    contents.created_unix_seconds = 1'767'225'600;
+    contents.age_add = 0xdeadbeef;
+    contents.lifetime_seconds = 7200;
+    contents.alpn = "h2";
+    contents.server_name = "localhost";
+    contents.client_identity = PeerIdentity{"CN=device-0001", {"a.example"}, {"127.0.0.1"}, Bytes(32, 0x11)};
+    const Bytes encoded = must(encode_ticket_contents(contents));
+    CHECK(must(encode_ticket_contents(must(decode_ticket_contents(view(encoded))))) == encoded);
+    for (size_t cut = 0; cut < encoded.size(); ++cut) CHECK(!decode_ticket_contents(ByteView(encoded).first(cut)));
+
+    auto keys = TicketKeys::generate(system_random(), 0);
+    const Bytes ticket = must(keys->seal(contents, system_random()));
+    CHECK(ticket.size() == encoded.size() + TicketKeys::overhead);
+    // The PSK is not visible in the ticket.
+    CHECK(std::search(ticket.begin(), ticket.end(), encoded.begin() + 4, encoded.begin() + 52) == ticket.end());
+    const auto opened = keys->open(view(ticket));
+    REQUIRE(opened);
+    CHECK(must(encode_ticket_contents(*opened)) == encoded);
+    for (size_t i = 0; i < ticket.size(); ++i) {
+        Bytes bent = ticket;
+        bent[i] ^= 0x01;
+        CHECK(!keys->open(view(bent)));
+    }
+    for (size_t cut = 0; cut < ticket.size(); ++cut) CHECK(!keys->open(ByteView(ticket).first(cut)));
+    auto other = TicketKeys::generate(system_random(), 0);
+    CHECK(!other->open(view(ticket)));
+    // Rotation: previous keys open until they fall out of the ring.
+    for (size_t i = 1; i < TicketKeys::default_capacity; ++i) {
+        keys->rotate(system_random(), 0);
+        CHECK(keys->open(view(ticket)));
+    }
+    keys->rotate(system_random(), 0);
+    CHECK(keys->size() == TicketKeys::default_capacity);
+    CHECK(!keys->open(view(ticket)));
+}
+
+TEST_CASE("ticket key file: created 0600, shared by two loaders, rotated, clear errors") {
+    TempDir dir;
+    const std::string path = dir.file("ticket.keys");
+    FixedClock clock(1'767'225'600);
+    // Missing: a clear error naming the file.
+    auto missing = load_ticket_key_file(path);
+    REQUIRE(!missing);
+    CHECK(missing.error().reason.find(path) != std::string::npos);
+
+    must(create_ticket_key_file(path, system_random(), clock));
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    CHECK(!create_ticket_key_file(path, system_random(), clock));  // never overwritten
+
+    // Two "processes" load the same file: a ticket from one opens in the other.
+    auto first = must(load_ticket_key_file(path));
+    auto second = must(load_ticket_key_file(path));
+    TicketContents contents;
+    contents.suite = CipherSuite::TLS_AES_128_GCM_SHA256;
+    contents.resumption_psk = Secret(view(Bytes(32, 7)));
+    const Bytes ticket = must(first->seal(contents, system_random()));
+    CHECK(second->open(view(ticket)));
+
+    // Rotation by the command's function: still opens (previous key), the new key seals, and the
+    // running ring picks the change up on reload.
+    must(rotate_ticket_key_file(path, system_random(), clock));
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    must(reload_ticket_key_file(path, *second));
+    CHECK(second->size() == 2);
+    CHECK(second->open(view(ticket)));
+    const Bytes newer = must(second->seal(contents, system_random()));
+    CHECK(!first->open(view(newer)));  // first has not reloaded
+    must(reload_ticket_key_file(path, *first));
+    CHECK(first->open(view(newer)));
+    for (size_t i = 0; i < TicketKeys::default_capacity; ++i) must(rotate_ticket_key_file(path, system_random(), clock));
+    must(reload_ticket_key_file(path, *first));
+    CHECK(first->size() == TicketKeys::default_capacity);
+    CHECK(!first->open(view(ticket)));  // rotated away
+
+    // Corrupt files: clear errors, never a half-loaded ring.
+    const std::string good = read_text_file(path);
+    const std::string header = "tpmtls-ticket-keys v1\n";
+    for (const std::string& bad : {std::string(), std::string("garbage\n"), header, header + "zz 00 1\n",
+                                   header + good.substr(header.size(), 20) + "\n",
+                                   good.substr(0, good.size() - 3) + "x\n"}) {
+        CAPTURE(bad);
+        const std::string bad_path = dir.write("bad.keys", bad);
+        auto loaded = load_ticket_key_file(bad_path);
+        REQUIRE(!loaded);
+        CHECK(loaded.error().reason.find("corrupt") != std::string::npos);
+    }
 }

@@ -406,7 +406,7 @@ Status ClientHandshake::new_key_share(NamedGroup group) {
 
 Status ClientHandshake::send_client_hello() {
     client_hello_ = TRY(build_client_hello(config_, parameters_));
-    if (psk_offer_) TRY(add_psk_offer(client_hello_, *psk_offer_, transcript_, context_.clock.unix_seconds()));
+    if (psk_offer_) TRY(add_psk_offer(client_hello_, *psk_offer_, transcript_, context_.clock));
     const Bytes whole = TRY(encode_handshake(client_hello_));
     return send_message(view(whole));
 }

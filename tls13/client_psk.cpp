@@ -21,9 +21,9 @@ std::optional<PskOffer> psk_offer_for(const ClientConfig& config, int64_t now_un
     return PskOffer{ticket, info->hash};
 }
 
-uint32_t obfuscated_ticket_age(const SessionTicket& ticket, int64_t now_unix_seconds) {
+uint32_t obfuscated_ticket_age(const SessionTicket& ticket, const Clock& clock) {
     // Modular addition on purpose (§4.2.11.1 "modulo 2^32").
-    return static_cast<uint32_t>(ticket.age_ms(now_unix_seconds) + ticket.age_add);
+    return static_cast<uint32_t>(ticket.age_ms(clock) + ticket.age_add);
 }
 
 Result<Secret> resumption_binder(HashAlgorithm alg, ByteView psk, ByteView whole_client_hello, const Transcript& earlier) {
@@ -41,9 +41,9 @@ Result<Secret> resumption_binder(HashAlgorithm alg, ByteView psk, ByteView whole
     return psk_binder(alg, key, truncated_hash);
 }
 
-Status add_psk_offer(ClientHello& hello, const PskOffer& offer, const Transcript& earlier, int64_t now_unix_seconds) {
+Status add_psk_offer(ClientHello& hello, const PskOffer& offer, const Transcript& earlier, const Clock& clock) {
     OfferedPsks offered;
-    offered.identities.push_back(PskIdentity{offer.ticket.ticket, obfuscated_ticket_age(offer.ticket, now_unix_seconds)});
+    offered.identities.push_back(PskIdentity{offer.ticket.ticket, obfuscated_ticket_age(offer.ticket, clock)});
     offered.binders.push_back(Bytes(hash_size(offer.hash), 0));  // placeholder of the final length
     hello.extensions.push_back(TRY(encode_pre_shared_key_client_hello(offered)));
     const Bytes whole = TRY(encode_handshake(hello));

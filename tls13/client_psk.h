@@ -25,14 +25,14 @@ struct PskOffer {
 std::optional<PskOffer> psk_offer_for(const ClientConfig& config, int64_t now_unix_seconds);
 
 // §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32.
-uint32_t obfuscated_ticket_age(const SessionTicket& ticket, int64_t now_unix_seconds);
+uint32_t obfuscated_ticket_age(const SessionTicket& ticket, const Clock& clock);
 
 // Appends pre_shared_key, the last extension (§4.2.11), with the binder (§4.2.11.2):
 //   binder = HMAC(finished_key(binder_key), Transcript-Hash(earlier messages, Truncate(ClientHello)))
 // where binder_key = Derive-Secret(Early Secret(PSK), "res binder", ""). `earlier` is empty for
 // the first ClientHello, or message_hash(ClientHello1) + HelloRetryRequest for the second one
 // (its algorithm must then be the PSK's).
-Status add_psk_offer(ClientHello& hello, const PskOffer& offer, const Transcript& earlier, int64_t now_unix_seconds);
+Status add_psk_offer(ClientHello& hello, const PskOffer& offer, const Transcript& earlier, const Clock& clock);
 
 // The binder for one PSK over an encoded ClientHello that carries pre_shared_key last
 // (placeholder binders of the final lengths are fine). Shared with the server's check.

@@ -9,6 +9,7 @@
 
 #include "tls13/bytes.h"
 #include "tls13/cipher_suite.h"
+#include "tls13/clock.h"
 #include "tls13/crypto/verify.h"
 #include "tls13/secret.h"
 #include "tls13/signer.h"
@@ -58,9 +59,11 @@ struct SessionTicket {
     SessionTicket& operator=(SessionTicket&&) noexcept = default;
     ~SessionTicket() = default;
 
-    // Ticket age in milliseconds at `now_unix_seconds` (§4.2.11: "the time since the client
-    // learned about the server configuration"); wall-clock so a restored store ages correctly.
-    uint64_t age_ms(int64_t now_unix_seconds) const;
+    // Ticket age in milliseconds now (§4.2.11: "the time since the client learned about the
+    // server configuration"): the monotonic clock's when it agrees with the wall clock's
+    // (within 2 s: same boot), else the wall clock's (whole seconds), so a ticket restored from a
+    // store after a reboot still ages correctly.
+    uint64_t age_ms(const Clock& clock) const;
     // §4.6.1: past its lifetime (or the 7-day cap), or from the future (a clock gone backwards).
     bool expired(int64_t now_unix_seconds) const;
 };

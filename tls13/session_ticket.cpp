@@ -15,9 +15,15 @@ SessionTicket& SessionTicket::operator=(const SessionTicket& other) {
     return *this;
 }
 
-uint64_t SessionTicket::age_ms(int64_t now_unix_seconds) const {
-    if (now_unix_seconds <= received_unix_seconds) return 0;
-    return static_cast<uint64_t>(now_unix_seconds - received_unix_seconds) * 1000;
+uint64_t SessionTicket::age_ms(const Clock& clock) const {
+    const int64_t now = clock.unix_seconds();
+    const uint64_t wall_ms = now <= received_unix_seconds ? 0 : static_cast<uint64_t>(now - received_unix_seconds) * 1000;
+    const uint64_t monotonic = clock.monotonic_ms();
+    if (monotonic >= received_ms) {
+        const uint64_t monotonic_ms = monotonic - received_ms;
+        if (monotonic_ms + 2000 >= wall_ms && monotonic_ms <= wall_ms + 2000) return monotonic_ms;
+    }
+    return wall_ms;
 }
 
 bool SessionTicket::expired(int64_t now_unix_seconds) const {
