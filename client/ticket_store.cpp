@@ -160,7 +160,8 @@ std::optional<SessionTicket> TicketStore::take(const TicketKey& key) {
     });
     if (!found) return std::nullopt;
     // RFC 8446 §4.2.11.1: the age is from receipt; re-anchor it on this process's monotonic clock.
-    const uint64_t age_ms = found->ticket.age_ms(clock_.unix_seconds());
+    const int64_t age_seconds = std::max<int64_t>(0, clock_.unix_seconds() - found->ticket.received_unix_seconds);
+    const uint64_t age_ms = static_cast<uint64_t>(age_seconds) * 1000;
     const uint64_t now_ms = clock_.monotonic_ms();
     found->ticket.received_ms = now_ms > age_ms ? now_ms - age_ms : 0;
     return std::move(found->ticket);

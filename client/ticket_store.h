@@ -60,9 +60,10 @@ public:
     // of 0 means "discard" (RFC 8446 §4.6.1); lifetimes are capped at 7 days.
     void put(const TicketKey& key, SessionTicket ticket);
     // The newest unexpired ticket for `key`, removed from the store (and the file) so it is
-    // used once; nullopt if there is none. Its age (§4.2.11.1) is wall-clock
-    // (SessionTicket::age_ms), and received_ms is set back on this process's monotonic clock to
-    // match. Expired tickets are dropped on the way.
+    // used once; nullopt if there is none. Its age (§4.2.11.1) runs from
+    // received_unix_seconds; received_ms is set back on this process's monotonic clock to agree
+    // with it (a monotonic time from another process means nothing), so SessionTicket::age_ms
+    // is right after a restart too. Expired tickets are dropped on the way.
     std::optional<SessionTicket> take(const TicketKey& key);
 
     // Tickets held (unexpired), after re-reading the file.
