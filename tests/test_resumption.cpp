@@ -10,6 +10,7 @@
 
 #include "server/ticket_key_file.h"
 #include "support/connection_pair.h"
+#include "support/paths.h"
 #include "support/peer_process.h"
 #include "support/result_testing.h"
 #include "tls13/client_psk.h"
@@ -251,6 +252,18 @@ TEST_CASE("a ticket of one suite's hash resumes under another suite of the same 
     CHECK(second.client->session().suite == CipherSuite::TLS_AES_128_GCM_SHA256);
 }
 
+TEST_CASE("the client does not offer a ticket for another server name (§4.6.1)") {
+    Resumption r;
+    ConnectionPair first = r.full();
+    ClientConfig c = r.client();
+    c.server_name = "127.0.0.1";
+    c.resume = r.tickets[0];
+    const Bytes client_hello = client_hello_of(std::move(c), r.clock);
+    Reader reader(view(client_hello));
+    const ClientHello hello = must(decode_client_hello(must(read_handshake_message(reader)).body));
+    CHECK(!has_extension(hello.extensions, ExtensionType::pre_shared_key));
+}
+
 TEST_CASE("a previous ticket key still opens tickets after one rotation") {
     Resumption r;
     ConnectionPair first = r.full();
@@ -336,7 +349,11 @@ TEST_CASE("negative table: every bad ticket or offer falls back to a full handsh
         row.setup(r, ticket, s);
         ClientConfig c = r.client();
         // The certificate also names 127.0.0.1, an IP literal that is not sent as SNI.
-        if (std::string(row.name).starts_with("other server name")) c.server_name = "127.0.0.1";
+        // (The client itself would not offer a ticket for another name: make it think it was.)
+        if (std::string(row.name).starts_with("other server name")) {
+            c.server_name = "127.0.0.1";
+            ticket.server_name = "127.0.0.1";
+        }
         c.resume = std::move(ticket);
         ConnectionPair pair = make_pair(std::move(c), std::move(s), system_random(), r.clock);
         const bool done = pair.handshake();
@@ -571,4 +588,28 @@ TEST_CASE("ticket key file: created 0600, shared by two loaders, rotated, clear 
         REQUIRE(!loaded);
         CHECK(loaded.error().reason.find("corrupt") != std::string::npos);
     }
+}
+
+TEST_CASE("the documented ticket layout: a ticket sealed by another implementation opens") {
+    // tests/fuzz/corpus/fuzz_ticket_open/sealed_with_identity was sealed with Python's
+    // `cryptography` ChaCha20Poly1305 (key 01..20, key id aa*8, AAD = 01 || key id), following
+    // the layout in tls13/ticket_keys.h; its first byte is the fuzzer's mode selector.
+    const std::string seed = read_text_file(data_path("../fuzz/corpus/fuzz_ticket_open/sealed_with_identity"));
+    REQUIRE(seed.size() > TicketKeys::overhead + 1);
+    TicketKeys keys(1);
+    TicketKeys::Entry entry;
+    entry.id.fill(0xaa);
+    Bytes key(32);
+    for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i + 1);
+    entry.key = Key(view(key));
+    std::vector<TicketKeys::Entry> entries;
+    entries.push_back(std::move(entry));
+    must(keys.install(std::move(entries)));
+    const auto opened = keys.open(view(std::string_view(seed).substr(1)));
+    REQUIRE(opened);
+    CHECK(opened->suite == CipherSuite::TLS_AES_128_GCM_SHA256);
+    CHECK(opened->age_add == 0xfad6aac5);
+    CHECK(opened->server_name == "localhost");
+    REQUIRE(opened->client_identity);
+    CHECK(opened->client_identity->subject == "CN=device-0001, O=tpmtls tests");
 }

@@ -209,7 +209,9 @@ ClientHandshake::Next ClientHandshake::on_server_hello(const HandshakeMessage& m
     const Bytes hello_hash = TRY(transcript_.hash());
     // §7.1: the early secret is HKDF-Extract(0, PSK), or HKDF-Extract(0, 0) without one.
     const EarlySecret early = early_secret(hash(), resumed_ ? psk_offer_->ticket.psk.view() : ByteView());
+    // The ticket's PSK lives on only in the key schedule: wipe both copies now.
     psk_offer_.reset();
+    config_.resume.reset();
     handshake_secret_ = TRY(handshake_secret(hash(), early, shared_secret.view()));
     client_handshake_secret_ = TRY(client_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));
     server_handshake_secret_ = TRY(server_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));

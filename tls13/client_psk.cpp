@@ -11,6 +11,9 @@ std::optional<PskOffer> psk_offer_for(const ClientConfig& config, int64_t now_un
     if (!config.resume) return std::nullopt;
     const SessionTicket& ticket = *config.resume;
     if (ticket.ticket.empty() || ticket.psk.empty() || ticket.expired(now_unix_seconds)) return std::nullopt;
+    // §4.6.1: "Clients ... SHOULD only resume if the SNI value matches the one used in the
+    // original session."
+    if (!ticket.server_name.empty() && ticket.server_name != config.server_name) return std::nullopt;
     const auto info = cipher_suite_info(ticket.suite);
     if (!info) return std::nullopt;
     const bool compatible = std::any_of(config.cipher_suites.begin(), config.cipher_suites.end(), [&](CipherSuite s) {

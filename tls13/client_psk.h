@@ -20,7 +20,7 @@ struct PskOffer {
 };
 
 // ClientConfig::resume as an offer, or nullopt when it must not be offered: no ticket, an
-// empty ticket or PSK, expired (§4.6.1), or no suite we offer has the ticket suite's hash
+// empty ticket or PSK, expired (§4.6.1), for another server name (§4.6.1), or no suite we offer has the ticket suite's hash
 // (§4.2.11: the PSK can only be used with such a suite).
 std::optional<PskOffer> psk_offer_for(const ClientConfig& config, int64_t now_unix_seconds);
 

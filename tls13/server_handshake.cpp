@@ -311,7 +311,9 @@ ServerHandshake::Next ServerHandshake::on_finished(const Finished& message, Byte
 Status ServerHandshake::send_session_tickets() {
     if (!config_.ticket_keys || config_.tickets == 0) return ok();
     const uint32_t lifetime = std::min(config_.ticket_lifetime_seconds, max_ticket_lifetime_seconds);
-    for (unsigned i = 0; i < config_.tickets; ++i) {
+    // Two-byte nonces: at most 65536 distinct tickets per connection.
+    const unsigned count = std::min(config_.tickets, 0x10000u);
+    for (unsigned i = 0; i < count; ++i) {
         NewSessionTicket message;
         message.ticket_lifetime = lifetime;
         std::array<uint8_t, 4> age_add{};
