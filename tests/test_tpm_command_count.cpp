@@ -189,7 +189,12 @@ TEST_CASE("after the key is loaded, each full mTLS handshake sends exactly one T
             MESSAGE(algorithm.name << ", " << ref.to_string() << ": start-up " << joined(start_up) << "; per handshake "
                                    << joined(per_handshake[0]) << "; tear-down " << joined(tear_down) << "; "
                                    << commands.size() << " commands for " << handshakes << " handshakes");
-            CHECK(start_up == reference.start_up);
+            // An RSA key also asks which hash algorithms the TPM implements (one GetCapability),
+            // to offer only the rsa_pss_rsae schemes it can sign.
+            std::vector<std::string> expected_start_up = reference.start_up;
+            if (algorithm.scheme != SignatureScheme::ecdsa_secp256r1_sha256)
+                expected_start_up.push_back("TPM2_CC_GetCapability");
+            CHECK(start_up == expected_start_up);
             for (size_t i = 0; i < per_handshake.size(); ++i) {
                 CAPTURE(i);
                 CHECK(per_handshake[i] == std::vector<std::string>{"TPM2_CC_Sign"});
@@ -197,7 +202,7 @@ TEST_CASE("after the key is loaded, each full mTLS handshake sends exactly one T
             CHECK(tear_down == reference.tear_down);
             // Nothing between handshakes, or anywhere else: every command was placed once.
             CHECK(placed == commands.size());
-            CHECK(commands.size() == reference.start_up.size() + handshakes + reference.tear_down.size());
+            CHECK(commands.size() == expected_start_up.size() + handshakes + reference.tear_down.size());
         }
     }
 }

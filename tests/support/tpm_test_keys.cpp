@@ -8,11 +8,16 @@
 
 namespace tpmtls::test {
 
+namespace {
+Result<tpm::KeyBlob> create_rsa2048(tpm::TpmContext& context) {
+    return tpm::create_signing_key(context, tpm::KeyAlgorithm::rsa_2048);
+}
+}  // namespace
+
 const std::vector<TpmKeyAlgorithm>& tpm_key_algorithms() {
     static const std::vector<TpmKeyAlgorithm> algorithms = {
         {"ECC P-256", tpm::create_p256_signing_key, SignatureScheme::ecdsa_secp256r1_sha256, "ECDSA"},
-        // RSA-2048 is one more line, e.g.
-        // {"RSA-2048", tpm::create_rsa2048_signing_key, SignatureScheme::rsa_pss_rsae_sha256, "RSA-PSS"},
+        {"RSA-2048", create_rsa2048, SignatureScheme::rsa_pss_rsae_sha256, "RSA-PSS"},
     };
     return algorithms;
 }
