@@ -615,3 +615,55 @@ TEST_CASE("the documented ticket layout: a ticket sealed by another implementati
     REQUIRE(opened->client_identity);
     CHECK(opened->client_identity->subject == "CN=device-0001, O=tpmtls tests");
 }
+
+TEST_CASE("the server picks the first acceptable identity and checks only its binder (§4.2.11)") {
+    Resumption r;
+    ConnectionPair first = r.full();
+    const SessionTicket ticket = r.tickets[0];
+    const SessionTicket second_ticket = r.tickets[1];
+    ClientConfig c = r.client();
+    c.resume = ticket;
+    const Bytes offered = client_hello_of(std::move(c), r.clock);
+    Reader reader(view(offered));
+    const ClientHello original = must(decode_client_hello(must(read_handshake_message(reader)).body));
+    const OfferedPsks ours = must(decode_pre_shared_key_client_hello(view(original.extensions.back().data)));
+
+    // identities = `identities`; binders: the real one at `bound`, zeros elsewhere.
+    const auto with_identities = [&](std::vector<PskIdentity> identities, size_t bound, const SessionTicket& t) {
+        ClientHello hello = original;
+        OfferedPsks psks;
+        psks.identities = std::move(identities);
+        psks.binders.assign(psks.identities.size(), Bytes(32, 0));
+        hello.extensions.back() = must(encode_pre_shared_key_client_hello(psks));
+        const Bytes placeholder = must(encode_handshake(hello));
+        const Secret binder =
+            must(resumption_binder(HashAlgorithm::sha256, t.psk.view(), view(placeholder), Transcript()));
+        psks.binders[bound] = to_bytes(binder.view());
+        must(set_psk_binders(hello, psks.binders));
+        return must(encode_handshake(hello));
+    };
+    const auto selected = [&](const Bytes& hello) -> std::optional<uint16_t> {
+        const ServerAnswer answer = answer_of(r.server(), view(hello), r.clock);
+        REQUIRE(answer.hello);
+        auto data = find_extension(answer.hello->extensions, ExtensionType::pre_shared_key);
+        if (!data) return std::nullopt;
+        return must(decode_pre_shared_key_server_hello(*data));
+    };
+    const PskIdentity unknown{Bytes(100, 0x33), 0};
+    PskIdentity other = ours.identities[0];
+    other.identity = second_ticket.ticket;
+    other.obfuscated_ticket_age = obfuscated_ticket_age(second_ticket, r.clock);
+
+    // An unknown identity first: skipped, ours (index 1) chosen.
+    CHECK(selected(with_identities({unknown, ours.identities[0]}, 1, ticket)) == uint16_t{1});
+    // Two good tickets: the first is chosen.
+    CHECK(selected(with_identities({ours.identities[0], other}, 0, ticket)) == uint16_t{0});
+    // The first acceptable one's binder is wrong (the good binder is on the second): decrypt_error,
+    // not a quiet move to the next identity.
+    const ServerAnswer bad =
+        answer_of(r.server(), view(with_identities({ours.identities[0], other}, 1, second_ticket)), r.clock);
+    REQUIRE(bad.alert);
+    CHECK(bad.alert->description == AlertDescription::decrypt_error);
+    // Nothing acceptable: a full handshake.
+    CHECK(!selected(with_identities({unknown}, 0, ticket)));
+}
