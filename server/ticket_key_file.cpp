@@ -25,7 +25,8 @@ Alert file_error(const std::string& path, const std::string& what) {
 // rotations from two processes do not lose a key. Readers do not lock: rename is atomic.
 class FileLock {
 public:
-    explicit FileLock(const std::string& path) : fd_(::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    explicit FileLock(const std::string& path)
+        : fd_(::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
         if (fd_ >= 0) locked_ = ::flock(fd_, LOCK_EX) == 0;
     }
     ~FileLock() {
@@ -84,7 +85,8 @@ private:
 std::string format_keys(const TicketKeys& keys) {
     std::string text = std::string(magic_line) + "\n";
     for (const auto& entry : keys.entries()) {
-        text += to_hex(entry.id) + " " + to_hex(entry.key.view()) + " " + std::to_string(entry.created_unix_seconds) + "\n";
+        text +=
+            to_hex(entry.id) + " " + to_hex(entry.key.view()) + " " + std::to_string(entry.created_unix_seconds) + "\n";
     }
     return text;
 }

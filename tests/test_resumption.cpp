@@ -149,7 +149,8 @@ Bytes rebound(const Bytes& whole, const SessionTicket& ticket, const std::functi
     ClientHello hello = must(decode_client_hello(must(read_handshake_message(r)).body));
     edit(hello);
     const Bytes placeholder = must(encode_handshake(hello));
-    const Secret binder = must(resumption_binder(HashAlgorithm::sha256, ticket.psk.view(), view(placeholder), Transcript()));
+    const Secret binder =
+        must(resumption_binder(HashAlgorithm::sha256, ticket.psk.view(), view(placeholder), Transcript()));
     must(set_psk_binders(hello, {to_bytes(binder.view())}));
     return must(encode_handshake(hello));
 }
@@ -285,10 +286,12 @@ TEST_CASE("negative table: every bad ticket or offer falls back to a full handsh
         // The control row: the same setup with nothing changed resumes, so each row below
         // fails for its own reason only.
         {"control: the ticket as received", [](Resumption&, SessionTicket&, ServerConfig&) {}, Outcome::resumed},
-        {"control: 5 s later, one rotation", [](Resumption& r, SessionTicket&, ServerConfig&) {
+        {"control: 5 s later, one rotation",
+         [](Resumption& r, SessionTicket&, ServerConfig&) {
              r.clock.advance_ms(5000);
              r.keys->rotate(system_random(), r.clock.unix_seconds());
-         }, Outcome::resumed},
+         },
+         Outcome::resumed},
         {"tampered ticket (one bit)",
          [](Resumption&, SessionTicket& t, ServerConfig&) { t.ticket[t.ticket.size() / 2] ^= 0x01; },
          Outcome::full_handshake},
@@ -299,7 +302,7 @@ TEST_CASE("negative table: every bad ticket or offer falls back to a full handsh
          [](Resumption& r, SessionTicket& t, ServerConfig&) {
              r.clock.advance_ms(7201ull * 1000);
              t.received_unix_seconds = r.clock.unix_seconds() - 7201;  // consistent age...
-             t.lifetime_seconds = 100000;                               // ...but the client ignores the lifetime
+             t.lifetime_seconds = 100000;                              // ...but the client ignores the lifetime
          },
          Outcome::full_handshake},
         {"expired ticket, client side (not offered)",
@@ -315,16 +318,14 @@ TEST_CASE("negative table: every bad ticket or offer falls back to a full handsh
          [](Resumption&, SessionTicket&, ServerConfig& s) { s.cipher_suites = {CipherSuite::TLS_AES_128_GCM_SHA256}; },
          Outcome::full_handshake},
         {"obfuscated age 60 s older than the ticket",
-         [](Resumption&, SessionTicket& t, ServerConfig&) { t.received_unix_seconds -= 60; },
-         Outcome::full_handshake},
+         [](Resumption&, SessionTicket& t, ServerConfig&) { t.received_unix_seconds -= 60; }, Outcome::full_handshake},
         {"obfuscated age 60 s younger than the ticket",
          [](Resumption& r, SessionTicket& t, ServerConfig&) {
              r.clock.advance_ms(120'000);
              t.received_unix_seconds += 60;
          },
          Outcome::full_handshake},
-        {"wrong age_add",
-         [](Resumption&, SessionTicket& t, ServerConfig&) { t.age_add += 3'600'000; },
+        {"wrong age_add", [](Resumption&, SessionTicket& t, ServerConfig&) { t.age_add += 3'600'000; },
          Outcome::full_handshake},
         {"other server name (no SNI now; the ticket was for localhost)",
          [](Resumption&, SessionTicket&, ServerConfig&) {}, Outcome::full_handshake},  // see below
@@ -467,7 +468,7 @@ TEST_CASE("the replay cache is bounded and forgets expired tickets") {
     CHECK(cache.first_use(view(b), 200, 0));
     CHECK(!cache.first_use(view(c), 300, 0));  // full: refused, never unbounded
     CHECK(cache.size() == 2);
-    CHECK(cache.first_use(view(c), 300, 150));  // a expired and was forgotten
+    CHECK(cache.first_use(view(c), 300, 150));   // a expired and was forgotten
     CHECK(!cache.first_use(view(a), 400, 150));  // full again (b and c live)
     CHECK(cache.first_use(view(a), 400, 250));   // b expired: room again
 }
@@ -571,7 +572,8 @@ TEST_CASE("ticket key file: created 0600, shared by two loaders, rotated, clear 
     CHECK(!first->open(view(newer)));  // first has not reloaded
     must(reload_ticket_key_file(path, *first));
     CHECK(first->open(view(newer)));
-    for (size_t i = 0; i < TicketKeys::default_capacity; ++i) must(rotate_ticket_key_file(path, system_random(), clock));
+    for (size_t i = 0; i < TicketKeys::default_capacity; ++i)
+        must(rotate_ticket_key_file(path, system_random(), clock));
     must(reload_ticket_key_file(path, *first));
     CHECK(first->size() == TicketKeys::default_capacity);
     CHECK(!first->open(view(ticket)));  // rotated away
@@ -579,9 +581,9 @@ TEST_CASE("ticket key file: created 0600, shared by two loaders, rotated, clear 
     // Corrupt files: clear errors, never a half-loaded ring.
     const std::string good = read_text_file(path);
     const std::string header = "tpmtls-ticket-keys v1\n";
-    for (const std::string& bad : {std::string(), std::string("garbage\n"), header, header + "zz 00 1\n",
-                                   header + good.substr(header.size(), 20) + "\n",
-                                   good.substr(0, good.size() - 3) + "x\n"}) {
+    for (const std::string& bad :
+         {std::string(), std::string("garbage\n"), header, header + "zz 00 1\n",
+          header + good.substr(header.size(), 20) + "\n", good.substr(0, good.size() - 3) + "x\n"}) {
         CAPTURE(bad);
         const std::string bad_path = dir.write("bad.keys", bad);
         auto loaded = load_ticket_key_file(bad_path);
@@ -612,4 +614,56 @@ TEST_CASE("the documented ticket layout: a ticket sealed by another implementati
     CHECK(opened->server_name == "localhost");
     REQUIRE(opened->client_identity);
     CHECK(opened->client_identity->subject == "CN=device-0001, O=tpmtls tests");
+}
+
+TEST_CASE("the server picks the first acceptable identity and checks only its binder (§4.2.11)") {
+    Resumption r;
+    ConnectionPair first = r.full();
+    const SessionTicket ticket = r.tickets[0];
+    const SessionTicket second_ticket = r.tickets[1];
+    ClientConfig c = r.client();
+    c.resume = ticket;
+    const Bytes offered = client_hello_of(std::move(c), r.clock);
+    Reader reader(view(offered));
+    const ClientHello original = must(decode_client_hello(must(read_handshake_message(reader)).body));
+    const OfferedPsks ours = must(decode_pre_shared_key_client_hello(view(original.extensions.back().data)));
+
+    // identities = `identities`; binders: the real one at `bound`, zeros elsewhere.
+    const auto with_identities = [&](std::vector<PskIdentity> identities, size_t bound, const SessionTicket& t) {
+        ClientHello hello = original;
+        OfferedPsks psks;
+        psks.identities = std::move(identities);
+        psks.binders.assign(psks.identities.size(), Bytes(32, 0));
+        hello.extensions.back() = must(encode_pre_shared_key_client_hello(psks));
+        const Bytes placeholder = must(encode_handshake(hello));
+        const Secret binder =
+            must(resumption_binder(HashAlgorithm::sha256, t.psk.view(), view(placeholder), Transcript()));
+        psks.binders[bound] = to_bytes(binder.view());
+        must(set_psk_binders(hello, psks.binders));
+        return must(encode_handshake(hello));
+    };
+    const auto selected = [&](const Bytes& hello) -> std::optional<uint16_t> {
+        const ServerAnswer answer = answer_of(r.server(), view(hello), r.clock);
+        REQUIRE(answer.hello);
+        auto data = find_extension(answer.hello->extensions, ExtensionType::pre_shared_key);
+        if (!data) return std::nullopt;
+        return must(decode_pre_shared_key_server_hello(*data));
+    };
+    const PskIdentity unknown{Bytes(100, 0x33), 0};
+    PskIdentity other = ours.identities[0];
+    other.identity = second_ticket.ticket;
+    other.obfuscated_ticket_age = obfuscated_ticket_age(second_ticket, r.clock);
+
+    // An unknown identity first: skipped, ours (index 1) chosen.
+    CHECK(selected(with_identities({unknown, ours.identities[0]}, 1, ticket)) == uint16_t{1});
+    // Two good tickets: the first is chosen.
+    CHECK(selected(with_identities({ours.identities[0], other}, 0, ticket)) == uint16_t{0});
+    // The first acceptable one's binder is wrong (the good binder is on the second): decrypt_error,
+    // not a quiet move to the next identity.
+    const ServerAnswer bad =
+        answer_of(r.server(), view(with_identities({ours.identities[0], other}, 1, second_ticket)), r.clock);
+    REQUIRE(bad.alert);
+    CHECK(bad.alert->description == AlertDescription::decrypt_error);
+    // Nothing acceptable: a full handshake.
+    CHECK(!selected(with_identities({unknown}, 0, ticket)));
 }

@@ -40,9 +40,7 @@ NewSessionTicket rfc_ticket() {
         frame(field(full(), "server", "construct a NewSessionTicket", "NewSessionTicket")).body));
 }
 
-Secret rfc_psk() {
-    return Secret(view(field(full(), "server", "generate resumption secret", "expanded")));
-}
+Secret rfc_psk() { return Secret(view(field(full(), "server", "generate resumption secret", "expanded"))); }
 
 // The server of RFC 8448 protects its tickets in a way the RFC does not publish: this stands in
 // for it, opening exactly the RFC's ticket to what that server put in it (§3's suite, PSK,
@@ -110,7 +108,8 @@ TEST_CASE("RFC 8448 §3 -> §4: the ticket's resumption PSK and §4's binder, by
     CHECK(offered.identities[0].obfuscated_ticket_age - ticket.ticket_age_add == 6);
     const ByteView truncated = must(client_hello_binders_prefix(view(client_hello)));
     CHECK(hex(truncated) == hex(field(resumed(), "client", "calculate PSK binder", "ClientHello prefix")));
-    CHECK(hex(hash(HashAlgorithm::sha256, truncated)) == hex(field(resumed(), "client", "calculate PSK binder", "binder hash")));
+    CHECK(hex(hash(HashAlgorithm::sha256, truncated)) ==
+          hex(field(resumed(), "client", "calculate PSK binder", "binder hash")));
     const Secret binder = must(resumption_binder(HashAlgorithm::sha256, psk.view(), view(client_hello), Transcript()));
     CHECK(hex(binder) == hex(field(resumed(), "client", "calculate PSK binder", "finished")));
     CHECK(hex(binder) == hex(view(offered.binders[0])));
@@ -154,7 +153,8 @@ TEST_CASE("RFC 8448 §4: our server resumes from the RFC's ClientHello: ServerHe
     for (const Bytes* m : {&client_hello, &server_hello, &ours_ee}) must(transcript.add(view(*m)));
     const TrafficSecret server_hs(field(resumed(), "server", "derive secret \"tls13 s hs traffic\"", "expanded"));
     const TrafficSecret client_hs(field(resumed(), "server", "derive secret \"tls13 c hs traffic\"", "expanded"));
-    CHECK(hex(io.find("finished")) == hex(must(build_finished(HashAlgorithm::sha256, server_hs, view(must(transcript.hash()))))));
+    CHECK(hex(io.find("finished")) ==
+          hex(must(build_finished(HashAlgorithm::sha256, server_hs, view(must(transcript.hash()))))));
     must(transcript.add(view(io.find("finished"))));
     // The application secret from the RFC's master secret over the same transcript.
     const MasterSecret master(field(resumed(), "server", "extract secret \"master\"", "secret"));
@@ -217,7 +217,8 @@ TEST_CASE("RFC 8448 §4: our client offers the RFC's ticket and derives the RFC'
     // the RFC's PSK over OUR truncated ClientHello, and not the RFC's binder.
     CHECK(has_extension(theirs.extensions, ExtensionType::early_data));
     CHECK(!has_extension(ours.extensions, ExtensionType::early_data));
-    const Secret binder = must(resumption_binder(HashAlgorithm::sha256, rfc_psk().view(), view(ours_bytes), Transcript()));
+    const Secret binder =
+        must(resumption_binder(HashAlgorithm::sha256, rfc_psk().view(), view(ours_bytes), Transcript()));
     CHECK(hex(binder) == hex(view(our_offer.binders[0])));
     CHECK(hex(binder) != hex(view(rfc_offer.binders[0])));
 
@@ -234,8 +235,10 @@ TEST_CASE("RFC 8448 §4: our client offers the RFC's ticket and derives the RFC'
     must(transcript.add(view(ours_bytes)));
     must(transcript.add(view(server_hello)));
     const Bytes hello_hash = must(transcript.hash());
-    const TrafficSecret server_hs = must(server_handshake_traffic_secret(HashAlgorithm::sha256, rfc_handshake, view(hello_hash)));
-    const TrafficSecret client_hs = must(client_handshake_traffic_secret(HashAlgorithm::sha256, rfc_handshake, view(hello_hash)));
+    const TrafficSecret server_hs =
+        must(server_handshake_traffic_secret(HashAlgorithm::sha256, rfc_handshake, view(hello_hash)));
+    const TrafficSecret client_hs =
+        must(client_handshake_traffic_secret(HashAlgorithm::sha256, rfc_handshake, view(hello_hash)));
     CHECK(hex(io.find("read_key", mark)) == hex(server_hs));
     CHECK(hex(io.find("write_key", mark)) == hex(client_hs));
 

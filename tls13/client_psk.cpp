@@ -29,7 +29,8 @@ uint32_t obfuscated_ticket_age(const SessionTicket& ticket, const Clock& clock) 
     return static_cast<uint32_t>(ticket.age_ms(clock) + ticket.age_add);
 }
 
-Result<Secret> resumption_binder(HashAlgorithm alg, ByteView psk, ByteView whole_client_hello, const Transcript& earlier) {
+Result<Secret> resumption_binder(HashAlgorithm alg, ByteView psk, ByteView whole_client_hello,
+                                 const Transcript& earlier) {
     const ByteView truncated = TRY(client_hello_binders_prefix(whole_client_hello));
     Bytes truncated_hash;
     if (earlier.algorithm()) {

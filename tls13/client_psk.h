@@ -20,8 +20,8 @@ struct PskOffer {
 };
 
 // ClientConfig::resume as an offer, or nullopt when it must not be offered: no ticket, an
-// empty ticket or PSK, expired (§4.6.1), for another server name (§4.6.1), or no suite we offer has the ticket suite's hash
-// (§4.2.11: the PSK can only be used with such a suite).
+// empty ticket or PSK, expired (§4.6.1), for another server name (§4.6.1), or no suite we offer has the ticket suite's
+// hash (§4.2.11: the PSK can only be used with such a suite).
 std::optional<PskOffer> psk_offer_for(const ClientConfig& config, int64_t now_unix_seconds);
 
 // §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32.
@@ -36,6 +36,7 @@ Status add_psk_offer(ClientHello& hello, const PskOffer& offer, const Transcript
 
 // The binder for one PSK over an encoded ClientHello that carries pre_shared_key last
 // (placeholder binders of the final lengths are fine). Shared with the server's check.
-Result<Secret> resumption_binder(HashAlgorithm alg, ByteView psk, ByteView whole_client_hello, const Transcript& earlier);
+Result<Secret> resumption_binder(HashAlgorithm alg, ByteView psk, ByteView whole_client_hello,
+                                 const Transcript& earlier);
 
 }  // namespace tpmtls

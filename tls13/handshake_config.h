@@ -38,12 +38,12 @@ inline constexpr uint32_t max_ticket_lifetime_seconds = 604800;
 // needs to offer it as a resumption PSK (§4.2.11) and what the resumed session reports.
 // Copying clones the PSK (an intended second live copy, e.g. ClientConfig::resume).
 struct SessionTicket {
-    CipherSuite suite{};        // the suite of the connection that got it: its hash binds the PSK
-    Bytes ticket;               // the PskIdentity.identity to send
+    CipherSuite suite{};  // the suite of the connection that got it: its hash binds the PSK
+    Bytes ticket;         // the PskIdentity.identity to send
     uint32_t lifetime_seconds = 0;
     uint32_t age_add = 0;
-    uint64_t received_ms = 0;            // Clock::monotonic_ms() when it arrived (this process)
-    int64_t received_unix_seconds = 0;   // Clock::unix_seconds() when it arrived (survives restarts)
+    uint64_t received_ms = 0;           // Clock::monotonic_ms() when it arrived (this process)
+    int64_t received_unix_seconds = 0;  // Clock::unix_seconds() when it arrived (survives restarts)
     uint32_t max_early_data = 0;
     Secret psk;                 // resumption PSK for this ticket (wiped with the ticket)
     std::string server_name;
@@ -102,10 +102,11 @@ struct ServerConfig {
     // Session tickets (RFC 8446 §4.6.1) and resumption (§4.2.11). Null: no tickets are sent
     // and offered PSKs are ignored (a full handshake).
     std::shared_ptr<TicketKeys> ticket_keys;
-    unsigned tickets = 2;                             // NewSessionTickets after the client Finished
-    uint32_t ticket_lifetime_seconds = 7200;          // capped at max_ticket_lifetime_seconds
-    uint32_t ticket_age_tolerance_ms = 10'000;        // §4.2.11: window for the obfuscated age
-    bool allow_psk_ke = false;  // §4.2.9 psk_ke (no (EC)DHE, no forward secrecy): off by default
+    unsigned tickets = 2;                       // NewSessionTickets after the client Finished
+    uint32_t ticket_lifetime_seconds = 7200;    // capped at max_ticket_lifetime_seconds
+    uint32_t ticket_age_tolerance_ms = 10'000;  // §4.2.11: window for the obfuscated age
+    // §4.2.9 psk_ke (no (EC)DHE, so no forward secrecy) only when allowed.
+    bool allow_psk_ke = false;
     // Non-null: each ticket is accepted once (§8 anti-replay); shared by the connections of one
     // server.
     std::shared_ptr<TicketReplayCache> single_use_tickets;

@@ -18,7 +18,9 @@ std::optional<PskKeyExchangeMode> choose_mode(const ServerConfig& config, const 
     if (!data) return std::nullopt;
     auto modes = decode_psk_key_exchange_modes(*data);
     if (!modes) return std::nullopt;
-    const auto listed = [&](PskKeyExchangeMode m) { return std::find(modes->begin(), modes->end(), m) != modes->end(); };
+    const auto listed = [&](PskKeyExchangeMode m) {
+        return std::find(modes->begin(), modes->end(), m) != modes->end();
+    };
     if (listed(PskKeyExchangeMode::psk_dhe_ke)) return PskKeyExchangeMode::psk_dhe_ke;
     if (config.allow_psk_ke && listed(PskKeyExchangeMode::psk_ke)) return PskKeyExchangeMode::psk_ke;
     return std::nullopt;
@@ -45,10 +47,10 @@ bool acceptable(const ServerConfig& config, const TicketContents& ticket, uint32
 }  // namespace
 
 Result<std::optional<AcceptedPsk>> accept_resumption_psk(const ServerConfig& config, const ClientHello& hello,
-                                                          ByteView whole_client_hello, const Transcript& earlier,
-                                                          const CipherSuiteInfo& suite,
-                                                          const std::optional<std::string>& server_name,
-                                                          int64_t now_unix_seconds) {
+                                                         ByteView whole_client_hello, const Transcript& earlier,
+                                                         const CipherSuiteInfo& suite,
+                                                         const std::optional<std::string>& server_name,
+                                                         int64_t now_unix_seconds) {
     if (!config.ticket_keys) return std::optional<AcceptedPsk>();
     auto data = find_extension(hello.extensions, ExtensionType::pre_shared_key);
     if (!data) return std::optional<AcceptedPsk>();
@@ -59,7 +61,8 @@ Result<std::optional<AcceptedPsk>> accept_resumption_psk(const ServerConfig& con
     for (size_t i = 0; i < offered.identities.size(); ++i) {
         const PskIdentity& identity = offered.identities[i];
         std::optional<TicketContents> ticket = config.ticket_keys->open(view(identity.identity));
-        if (!ticket || !acceptable(config, *ticket, identity.obfuscated_ticket_age, suite, server_name, now_unix_seconds))
+        if (!ticket ||
+            !acceptable(config, *ticket, identity.obfuscated_ticket_age, suite, server_name, now_unix_seconds))
             continue;
         // §4.2.11: "Prior to accepting PSK key establishment, the server MUST validate the
         // corresponding binder value ... If this value is not present or does not validate,

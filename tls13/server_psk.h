@@ -31,9 +31,9 @@ struct AcceptedPsk {
 // `whole_client_hello` is the encoded ClientHello; `earlier` the transcript before it (empty,
 // or message_hash + HelloRetryRequest), with the negotiated suite's algorithm.
 Result<std::optional<AcceptedPsk>> accept_resumption_psk(const ServerConfig& config, const ClientHello& hello,
-                                                          ByteView whole_client_hello, const Transcript& earlier,
-                                                          const CipherSuiteInfo& suite,
-                                                          const std::optional<std::string>& server_name,
-                                                          int64_t now_unix_seconds);
+                                                         ByteView whole_client_hello, const Transcript& earlier,
+                                                         const CipherSuiteInfo& suite,
+                                                         const std::optional<std::string>& server_name,
+                                                         int64_t now_unix_seconds);
 
 }  // namespace tpmtls

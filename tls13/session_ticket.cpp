@@ -5,10 +5,17 @@
 namespace tpmtls {
 
 SessionTicket::SessionTicket(const SessionTicket& other)
-    : suite(other.suite), ticket(other.ticket), lifetime_seconds(other.lifetime_seconds), age_add(other.age_add),
-      received_ms(other.received_ms), received_unix_seconds(other.received_unix_seconds),
-      max_early_data(other.max_early_data), psk(other.psk.clone()), server_name(other.server_name),
-      alpn(other.alpn), server_identity(other.server_identity) {}
+    : suite(other.suite),
+      ticket(other.ticket),
+      lifetime_seconds(other.lifetime_seconds),
+      age_add(other.age_add),
+      received_ms(other.received_ms),
+      received_unix_seconds(other.received_unix_seconds),
+      max_early_data(other.max_early_data),
+      psk(other.psk.clone()),
+      server_name(other.server_name),
+      alpn(other.alpn),
+      server_identity(other.server_identity) {}
 
 SessionTicket& SessionTicket::operator=(const SessionTicket& other) {
     if (this != &other) *this = SessionTicket(other);
@@ -17,7 +24,8 @@ SessionTicket& SessionTicket::operator=(const SessionTicket& other) {
 
 uint64_t SessionTicket::age_ms(const Clock& clock) const {
     const int64_t now = clock.unix_seconds();
-    const uint64_t wall_ms = now <= received_unix_seconds ? 0 : static_cast<uint64_t>(now - received_unix_seconds) * 1000;
+    const uint64_t wall_ms =
+        now <= received_unix_seconds ? 0 : static_cast<uint64_t>(now - received_unix_seconds) * 1000;
     const uint64_t monotonic = clock.monotonic_ms();
     if (monotonic >= received_ms) {
         const uint64_t monotonic_ms = monotonic - received_ms;

@@ -124,11 +124,14 @@ void TicketKeys::rotate(Random& random, int64_t now_unix_seconds) {
 
 Status TicketKeys::install(std::vector<Entry> entries) {
     if (entries.empty()) return fail(AlertDescription::internal_error, "ticket key ring is empty");
-    if (entries.size() > capacity_) return fail(AlertDescription::internal_error, "more ticket keys than the ring holds");
+    if (entries.size() > capacity_)
+        return fail(AlertDescription::internal_error, "more ticket keys than the ring holds");
     for (size_t i = 0; i < entries.size(); ++i) {
-        if (entries[i].key.size() != key_size) return fail(AlertDescription::internal_error, "ticket key of the wrong size");
+        if (entries[i].key.size() != key_size)
+            return fail(AlertDescription::internal_error, "ticket key of the wrong size");
         for (size_t j = 0; j < i; ++j)
-            if (entries[j].id == entries[i].id) return fail(AlertDescription::internal_error, "duplicate ticket key id");
+            if (entries[j].id == entries[i].id)
+                return fail(AlertDescription::internal_error, "duplicate ticket key id");
     }
     const std::lock_guard lock(mutex_);
     entries_ = std::move(entries);

@@ -32,12 +32,12 @@ namespace tpmtls {
 // What a ticket carries (the plaintext).
 struct TicketContents {
     CipherSuite suite{};
-    Secret resumption_psk;              // §4.6.1 HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)
-    int64_t created_unix_seconds = 0;   // when the ticket was issued
-    uint32_t age_add = 0;               // §4.6.1 ticket_age_add, to unmask the obfuscated age
+    Secret resumption_psk;             // §4.6.1 HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)
+    int64_t created_unix_seconds = 0;  // when the ticket was issued
+    uint32_t age_add = 0;              // §4.6.1 ticket_age_add, to unmask the obfuscated age
     uint32_t lifetime_seconds = 0;
-    std::string alpn;                   // negotiated in the full handshake
-    std::string server_name;            // SNI of the full handshake
+    std::string alpn;         // negotiated in the full handshake
+    std::string server_name;  // SNI of the full handshake
     // The client identity authenticated in the full handshake (certificate SHA-256 fingerprint,
     // subject, subjectAltNames): a PSK handshake has no CertificateRequest (§4.3.2), so the
     // resumed session reports this.
