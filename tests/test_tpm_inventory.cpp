@@ -209,3 +209,92 @@ TEST_CASE("tpmtls info agrees with tpm2_getcap properties-fixed, properties-vari
           std::string::npos);
     CHECK(line_of(cli.out, "lockout: ").rfind("not in lockout, 0 of 3", 0) == 0);
 }
+
+TEST_CASE("every key tpmtls keygen --persist and import make is listed as tpmtls and evicted without --force; "
+          "import --force does not replace another tool's object without --replace-foreign") {
+    Swtpm swtpm;
+    TempDir dir;
+    const std::string auth = dir.write("auth.txt", "s3cret pass\n");
+    struct Made {
+        const char* handle;
+        std::vector<std::string> args;
+        const char* type;
+        bool no_da;
+    };
+    const std::vector<Made> made = {
+        {"0x81000030", {}, "ecc-p256", true},
+        {"0x81000031", {"--algorithm", "rsa"}, "rsa-2048", true},
+        {"0x81000032", {"--auth-file", auth}, "ecc-p256", false},  // an auth value clears noDA
+        {"0x81000033", {"--algorithm", "rsa", "--auth-file", auth}, "rsa-2048", false},
+    };
+    for (const Made& m : made) {
+        std::vector<std::string> args = {"keygen", "--persist", m.handle};
+        args.insert(args.end(), m.args.begin(), m.args.end());
+        auto r = tpmtls_cli(swtpm, args);
+        INFO(r.transcript);
+        REQUIRE(r.exit_status == 0);
+    }
+    const std::string p256 = dir.write("p256.pem", generate_key(KeyType::ecdsa_p256).private_pem);
+    const std::string rsa = dir.write("rsa.pem", generate_key(KeyType::rsa_2048).private_pem);
+    for (const auto& [in, handle] : {std::pair{p256, "0x81000034"}, std::pair{rsa, "0x81000035"}}) {
+        auto r = tpmtls_cli(swtpm, {"import", "--in", in, "--persist", handle});
+        INFO(r.transcript);
+        REQUIRE(r.exit_status == 0);
+    }
+
+    auto list = tpmtls_cli(swtpm, {"list"});
+    INFO(list.transcript);
+    REQUIRE(list.exit_status == 0);
+    for (const Made& m : made) {
+        const std::string line = line_of(list.out, std::string(m.handle) + "  ");
+        INFO(m.handle << ": " << line);
+        CHECK(line.rfind(std::string(m.type) + "  tpmtls  fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|" +
+                             (m.no_da ? "noDA|" : "") + "sign  sha256:",
+                         0) == 0);
+    }
+    CHECK(line_of(list.out, "0x81000034  ").rfind("ecc-p256  tpmtls  userWithAuth|noDA|sign  ", 0) == 0);
+    CHECK(line_of(list.out, "0x81000035  ").rfind("rsa-2048  tpmtls  userWithAuth|noDA|sign  ", 0) == 0);
+
+    for (const char* handle : {"0x81000030", "0x81000031", "0x81000032", "0x81000033", "0x81000034", "0x81000035"}) {
+        auto r = tpmtls_cli(swtpm, {"evict", "--handle", handle});
+        INFO(r.transcript);
+        CHECK(r.exit_status == 0);
+    }
+    CHECK(getcap_handles(swtpm).empty());
+
+    // A tpm2-tools primary persisted at 0x81000040: evict and import --force refuse it.
+    tools(swtpm, {"tpm2_createprimary", "-C", "o", "-c", dir.file("other.ctx")});
+    tools(swtpm, {"tpm2_evictcontrol", "-C", "o", "-c", dir.file("other.ctx"), "0x81000040"});
+    tools(swtpm, {"tpm2_flushcontext", "-t"});
+    auto refused = tpmtls_cli(swtpm, {"evict", "--handle", "0x81000040"});
+    CHECK(refused.exit_status == 1);
+    CHECK(refused.err.find("not made by tpmtls") != std::string::npos);
+
+    auto no_force = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040"});
+    CHECK(no_force.exit_status == 4);
+    CHECK(no_force.err.find("is occupied") != std::string::npos);
+    auto foreign = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040", "--force"});
+    INFO(foreign.transcript);
+    CHECK(foreign.exit_status == 1);
+    CHECK(foreign.err.find("which tpmtls did not make: not replaced") != std::string::npos);
+    CHECK(foreign.err.find("--replace-foreign") != std::string::npos);
+    CHECK(line_of(tpmtls_cli(swtpm, {"list"}).out, "0x81000040  ").find("  other  ") != std::string::npos);
+    auto alone = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040", "--replace-foreign"});
+    CHECK(alone.exit_status == 2);
+
+    // Our own key at the handle is replaced with --force alone.
+    auto ours = tpmtls_cli(swtpm, {"import", "--in", rsa, "--persist", "0x81000041"});
+    REQUIRE(ours.exit_status == 0);
+    auto over_ours = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000041", "--force"});
+    INFO(over_ours.transcript);
+    CHECK(over_ours.exit_status == 0);
+    CHECK(line_of(tpmtls_cli(swtpm, {"list"}).out, "0x81000041  ").rfind("ecc-p256  tpmtls  ", 0) == 0);
+
+    auto replaced = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040", "--force", "--replace-foreign"});
+    INFO(replaced.transcript);
+    CHECK(replaced.exit_status == 0);
+    CHECK(line_of(tpmtls_cli(swtpm, {"list"}).out, "0x81000040  ").rfind("ecc-p256  tpmtls  userWithAuth|noDA|sign  ", 0) == 0);
+
+    auto help = run_command({cli_path(), "import", "--help"});
+    CHECK(help.out.find("--replace-foreign") != std::string::npos);
+}
