@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "support/interop.h"
 #include "support/paths.h"
 #include "support/peer_process.h"
 #include "support/result_testing.h"
@@ -13,6 +14,7 @@
 #include "tpm/context.h"
 #include "tpm/key_file.h"
 #include "tpm/keys.h"
+#include "tls13/x509.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;
@@ -156,4 +158,75 @@ TEST_CASE("enrollment commands: usage errors exit 2, missing files and TPM failu
     auto no_key = tpmtls_cli({"csr", "--key", dir.file("absent.tss2"), "--subject", "/CN=x", "--out", dir.file("x.pem")});
     CHECK(no_key.exit_status == 1);
     CHECK(no_key.err.find("cannot read key file") != std::string::npos);
+}
+
+TEST_CASE("ca-sign --new-key: a software server key and its certificate, accepted by openssl verify and s_server") {
+    REQUIRE_MESSAGE(!find_program("openssl").empty(), "openssl is not installed");
+    TempDir dir;
+    auto init = tpmtls_cli({"ca-init", "--out-key", dir.file("ca.key"), "--out-cert", dir.file("ca.pem"), "--subject",
+                            "/CN=Demo CA"});
+    REQUIRE_MESSAGE(init.exit_status == 0, init.transcript);
+    const std::vector<std::string> issue = {"ca-sign", "--ca-cert", dir.file("ca.pem"), "--ca-key", dir.file("ca.key"),
+                                            "--new-key", dir.file("server.key"), "--subject", "/CN=localhost",
+                                            "--san", "DNS:localhost", "--san", "IP:127.0.0.1", "--profile", "server",
+                                            "--out", dir.file("server.pem")};
+    auto made = tpmtls_cli(issue);
+    REQUIRE_MESSAGE(made.exit_status == 0, made.transcript);
+    struct stat info{};
+    REQUIRE(::stat(dir.file("server.key").c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+
+    auto verify = run_command({"openssl", "verify", "-purpose", "sslserver", "-CAfile", dir.file("ca.pem"),
+                               dir.file("server.pem")});
+    CHECK_MESSAGE(verify.exit_status == 0, verify.transcript);
+    auto text = run_command({"openssl", "x509", "-noout", "-text", "-in", dir.file("server.pem")});
+    CHECK(text.out.find("Subject: CN = localhost") != std::string::npos);
+    CHECK(text.out.find("TLS Web Server Authentication") != std::string::npos);
+    CHECK(text.out.find("DNS:localhost, IP Address:127.0.0.1") != std::string::npos);
+    CHECK(text.out.find("ASN1 OID: prime256v1") != std::string::npos);
+    // The key file holds the certificate's key.
+    auto key_pub = run_command({"openssl", "pkey", "-in", dir.file("server.key"), "-pubout"});
+    auto cert_pub = run_command({"openssl", "x509", "-noout", "-pubkey", "-in", dir.file("server.pem")});
+    REQUIRE(key_pub.exit_status == 0);
+    CHECK(key_pub.out == cert_pub.out);
+
+    // openssl s_server serves with the pair; our client verifies it against the CA as localhost.
+    const uint16_t port = free_loopback_port();
+    PeerProcess server({"stdbuf", "-oL", "openssl", "s_server", "-tls1_3", "-accept", "127.0.0.1:" + std::to_string(port),
+                        "-cert", dir.file("server.pem"), "-key", dir.file("server.key"), "-naccept", "1"});
+    REQUIRE_MESSAGE(server.wait_for_output("ACCEPT", step_timeout), server.transcript());
+    ClientConfig config;
+    config.server_name = "localhost";
+    config.trust_anchors = std::make_shared<const TrustStore>(must(TrustStore::from_file(dir.file("ca.pem"))));
+    auto client = connect_client("127.0.0.1", port, std::move(config), &server);
+    REQUIRE(client->send(view(std::string("hello demo server\n"))));
+    CHECK_MESSAGE(server.wait_for_output("hello demo server", step_timeout), server.transcript());
+    CHECK(client->close());
+
+    // The key is not replaced without --force; with it, a new key and certificate.
+    const std::string first_key = read_text_file(dir.file("server.key"));
+    auto again = tpmtls_cli(issue);
+    CHECK(again.exit_status == 1);
+    CHECK(again.err.find("exists; not replacing it") != std::string::npos);
+    CHECK(read_text_file(dir.file("server.key")) == first_key);
+    std::vector<std::string> forced = issue;
+    forced.push_back("--force");
+    auto replaced = tpmtls_cli(forced);
+    CHECK_MESSAGE(replaced.exit_status == 0, replaced.transcript);
+    CHECK(read_text_file(dir.file("server.key")) != first_key);
+
+    // Usage: exactly one of --csr / --new-key; --new-key needs --subject; names only with --new-key.
+    const std::vector<std::string> base = {"ca-sign", "--ca-cert", dir.file("ca.pem"), "--ca-key", dir.file("ca.key"),
+                                           "--out", dir.file("x.pem")};
+    for (const std::vector<std::string>& extra :
+         {std::vector<std::string>{}, {"--new-key", dir.file("x.key")}, {"--csr", dir.file("x"), "--subject", "/CN=x"},
+          {"--csr", dir.file("x"), "--new-key", dir.file("x.key"), "--subject", "/CN=x"},
+          {"--new-key", dir.file("x.key"), "--subject", "/CN=x", "--san", "MAIL:x"}}) {
+        std::vector<std::string> args = base;
+        args.insert(args.end(), extra.begin(), extra.end());
+        auto r = tpmtls_cli(args);
+        CHECK_MESSAGE(r.exit_status == 2, r.transcript);
+    }
+    struct stat none{};
+    CHECK(::stat(dir.file("x.key").c_str(), &none) != 0);
 }

@@ -3,16 +3,12 @@
 // public key, load from the TSS2 key file we write, sign, and complete an mTLS handshake against
 // `openssl s_server -Verify 1` with the certificate issued for the ORIGINAL key. The input file
 // is byte-for-byte and mtime-for-mtime untouched. Also: the `tpmtls import` command end to end.
-//
-// RSA: TpmSigner on this branch is ECC-only (RSA signing comes from another branch), so the RSA
-// key is loaded with load_key and signs through a test Signer that sends TPM2_Sign (RSASSA-PSS,
-// SHA-256) over ESAPI directly.
+// Both key types sign through TpmSigner from open_tpm_signer (the path the client uses), from
+// the key file and from a persistent handle.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
-#include <tss2/tss2_esys.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "support/interop.h"
 #include "support/paths.h"
@@ -21,7 +17,6 @@
 #include "support/test_pki.h"
 #include "tls13/crypto/hash.h"
 #include "tls13/crypto/verify.h"
-#include "tpm/esys_detail.hpp"
 #include "tpm/import.h"
 #include "tpm/inventory.h"
 #include "tpm/key_file.h"
@@ -64,39 +59,6 @@ void check_untouched(const FileStamp& before, const std::string& path) {
     CHECK(after.mtime.tv_nsec == before.mtime.tv_nsec);
     CHECK(after.mode == before.mode);
 }
-
-// RSASSA-PSS with SHA-256 by TPM2_Sign on a loaded key (TpmSigner is ECC-only on this branch).
-class TpmRsaPssTestSigner final : public Signer {
-public:
-    explicit TpmRsaPssTestSigner(TpmKey key) : key_(std::move(key)) {}
-    std::vector<SignatureScheme> schemes() const override { return {SignatureScheme::rsa_pss_rsae_sha256}; }
-    std::string description() const override { return "test RSA-PSS signer over " + key_.description(); }
-    Result<Bytes> sign(SignatureScheme scheme, ByteView data) override {
-        if (scheme != SignatureScheme::rsa_pss_rsae_sha256) return fail(AlertDescription::internal_error, "scheme");
-        const Bytes digest_bytes = hash(HashAlgorithm::sha256, data);
-        TPM2B_DIGEST digest{};
-        digest.size = static_cast<UINT16>(digest_bytes.size());
-        std::memcpy(digest.buffer, digest_bytes.data(), digest_bytes.size());
-        TPMT_SIG_SCHEME in_scheme{};
-        in_scheme.scheme = TPM2_ALG_RSAPSS;
-        in_scheme.details.rsapss.hashAlg = TPM2_ALG_SHA256;
-        TPMT_TK_HASHCHECK validation{};
-        validation.tag = TPM2_ST_HASHCHECK;
-        validation.hierarchy = TPM2_RH_NULL;
-        TpmContext::Impl& ctx = key_.context()->impl();
-        TPMT_SIGNATURE* out = nullptr;
-        const std::lock_guard lock(ctx.mutex);
-        const TSS2_RC rc = Esys_Sign(ctx.esys, key_.impl().handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     &digest, &in_scheme, &validation, &out);
-        const EsysPtr<TPMT_SIGNATURE> signature(out);
-        if (rc != TSS2_RC_SUCCESS) return tpm_error(ctx, "TPM2_Sign (RSA-PSS)", rc);
-        return Bytes(signature->signature.rsapss.sig.buffer,
-                     signature->signature.rsapss.sig.buffer + signature->signature.rsapss.sig.size);
-    }
-
-private:
-    TpmKey key_;
-};
 
 // Our client, holding `signer` and a certificate issued for `original_spki` by the interop PKI's
 // root, completes a handshake with `openssl s_server -Verify 1` and exchanges a line.
@@ -182,14 +144,28 @@ TEST_CASE("an RSA-2048 PEM key imported into the TPM keeps its public key, signs
     must(save_tss2_key_file(out, key_file_for(imported)));
     const Tss2KeyFile file = must(load_tss2_key_file(out));
 
-    TpmKey loaded = must(load_key(ctx, KeyBlob{file.public_area, file.private_area}));
-    auto signer = std::make_shared<TpmRsaPssTestSigner>(std::move(loaded));
+    CHECK(file.empty_auth);
+
+    ContextOptions options;
+    options.tcti = swtpm.tcti();
+    std::shared_ptr<TpmSigner> signer = must(open_tpm_signer(must(parse_key_reference(out)), options));
+    CHECK(signer->public_key_der() == key.public_key_der());
+    const auto schemes = signer->schemes();
+    CHECK(std::find(schemes.begin(), schemes.end(), SignatureScheme::rsa_pss_rsae_sha256) != schemes.end());
     const PublicKey original_public = must(PublicKey::from_spki(view(key.public_key_der())));
     const Bytes sig = must(signer->sign(SignatureScheme::rsa_pss_rsae_sha256, view(content)));
     CHECK(sig.size() == 256);
     CHECK(verify_signature(SignatureScheme::rsa_pss_rsae_sha256, original_public, view(content), view(sig)));
-
     handshake_with_openssl(signer, view(key.public_key_der()), "CN=imported-rsa-device");
+
+    // The same key made persistent: listed as ours, and a handshake from the handle.
+    must(persist_imported_key(ctx, imported, 0x81000201, false));
+    const PersistentObject listed = must(describe_persistent_object(*ctx, 0x81000201));
+    CHECK(listed.type == "rsa-2048");
+    CHECK(listed.made_by_tpmtls);
+    std::shared_ptr<TpmSigner> by_handle = must(open_tpm_signer(must(parse_key_reference("handle:0x81000201")), options));
+    CHECK(by_handle->public_key_der() == key.public_key_der());
+    handshake_with_openssl(by_handle, view(key.public_key_der()), "CN=imported-rsa-persistent");
     check_untouched(before, in);
 }
 

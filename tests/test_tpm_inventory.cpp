@@ -69,7 +69,8 @@ std::set<std::string> getcap_handles(const Swtpm& swtpm) {
 std::set<std::string> listed_handles(const std::string& list_output) {
     std::set<std::string> out;
     std::istringstream lines(list_output);
-    for (std::string line; std::getline(lines, line);) out.insert(line.substr(0, line.find(' ')));
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("#", 0) != 0) out.insert(line.substr(0, line.find(' ')));  // '#': column notes
     return out;
 }
 
@@ -117,12 +118,15 @@ TEST_CASE("tpmtls list and evict agree with tpm2_getcap handles-persistent; othe
     REQUIRE(list.exit_status == 0);
     CHECK(listed_handles(list.out) == getcap_handles(swtpm));
     CHECK(listed_handles(list.out) == std::set<std::string>{"0x81000001", "0x81000020", "0x81000021"});
+    // Column notes for a newcomer, as '#' lines around the data.
+    CHECK(list.out.rfind("# handle  key  made-by  use  attributes  public key", 0) == 0);
+    CHECK(list.out.find("\n# made by tpmtls: `tpmtls evict --handle H` removes it") != std::string::npos);
     CHECK(line_of(list.out, "0x81000001  ") ==
-          "rsa-2048  other  fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|decrypt  sha256:" +
+          "rsa-2048  other  storage  fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|decrypt  sha256:" +
               to_hex(view(hash(HashAlgorithm::sha256, view(srk_der)))));
-    CHECK(line_of(list.out, "0x81000020  ").rfind("ecc-p256  tpmtls  fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|noDA|sign  sha256:", 0) == 0);
+    CHECK(line_of(list.out, "0x81000020  ").rfind("ecc-p256  tpmtls  signing  fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|noDA|sign  sha256:", 0) == 0);
     CHECK(line_of(list.out, "0x81000021  ") ==
-          "rsa-2048  tpmtls  userWithAuth|noDA|sign  sha256:" +
+          "rsa-2048  tpmtls  signing  userWithAuth|noDA|sign  sha256:" +
               to_hex(view(hash(HashAlgorithm::sha256, view(original.public_key_der())))));
     // The library view is the same.
     const auto objects = must(list_persistent_objects(*ctx));
@@ -208,4 +212,94 @@ TEST_CASE("tpmtls info agrees with tpm2_getcap properties-fixed, properties-vari
     CHECK(line_of(cli.out, "spec: ").find("revision " + revision_text(getcap_value(fixed, "TPM2_PT_REVISION"))) !=
           std::string::npos);
     CHECK(line_of(cli.out, "lockout: ").rfind("not in lockout, 0 of 3", 0) == 0);
+    CHECK(line_of(cli.out, "tpmtls keys: ") == "ECC P-256 yes, RSA-2048 yes");  // swtpm has ecdsa and rsapss
+}
+
+TEST_CASE("every key tpmtls keygen --persist and import make is listed as tpmtls and evicted without --force; "
+          "import --force does not replace another tool's object without --replace-foreign") {
+    Swtpm swtpm;
+    TempDir dir;
+    const std::string auth = dir.write("auth.txt", "s3cret pass\n");
+    struct Made {
+        const char* handle;
+        std::vector<std::string> args;
+        const char* type;
+        bool no_da;
+    };
+    const std::vector<Made> made = {
+        {"0x81000030", {}, "ecc-p256", true},
+        {"0x81000031", {"--algorithm", "rsa"}, "rsa-2048", true},
+        {"0x81000032", {"--auth-file", auth}, "ecc-p256", false},  // an auth value clears noDA
+        {"0x81000033", {"--algorithm", "rsa", "--auth-file", auth}, "rsa-2048", false},
+    };
+    for (const Made& m : made) {
+        std::vector<std::string> args = {"keygen", "--persist", m.handle};
+        args.insert(args.end(), m.args.begin(), m.args.end());
+        auto r = tpmtls_cli(swtpm, args);
+        INFO(r.transcript);
+        REQUIRE(r.exit_status == 0);
+    }
+    const std::string p256 = dir.write("p256.pem", generate_key(KeyType::ecdsa_p256).private_pem);
+    const std::string rsa = dir.write("rsa.pem", generate_key(KeyType::rsa_2048).private_pem);
+    for (const auto& [in, handle] : {std::pair{p256, "0x81000034"}, std::pair{rsa, "0x81000035"}}) {
+        auto r = tpmtls_cli(swtpm, {"import", "--in", in, "--persist", handle});
+        INFO(r.transcript);
+        REQUIRE(r.exit_status == 0);
+    }
+
+    auto list = tpmtls_cli(swtpm, {"list"});
+    INFO(list.transcript);
+    REQUIRE(list.exit_status == 0);
+    for (const Made& m : made) {
+        const std::string line = line_of(list.out, std::string(m.handle) + "  ");
+        INFO(m.handle << ": " << line);
+        CHECK(line.rfind(std::string(m.type) + "  tpmtls  signing  fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|" +
+                             (m.no_da ? "noDA|" : "") + "sign  sha256:",
+                         0) == 0);
+    }
+    CHECK(line_of(list.out, "0x81000034  ").rfind("ecc-p256  tpmtls  signing  userWithAuth|noDA|sign  ", 0) == 0);
+    CHECK(line_of(list.out, "0x81000035  ").rfind("rsa-2048  tpmtls  signing  userWithAuth|noDA|sign  ", 0) == 0);
+
+    for (const char* handle : {"0x81000030", "0x81000031", "0x81000032", "0x81000033", "0x81000034", "0x81000035"}) {
+        auto r = tpmtls_cli(swtpm, {"evict", "--handle", handle});
+        INFO(r.transcript);
+        CHECK(r.exit_status == 0);
+    }
+    CHECK(getcap_handles(swtpm).empty());
+
+    // A tpm2-tools primary persisted at 0x81000040: evict and import --force refuse it.
+    tools(swtpm, {"tpm2_createprimary", "-C", "o", "-c", dir.file("other.ctx")});
+    tools(swtpm, {"tpm2_evictcontrol", "-C", "o", "-c", dir.file("other.ctx"), "0x81000040"});
+    tools(swtpm, {"tpm2_flushcontext", "-t"});
+    auto refused = tpmtls_cli(swtpm, {"evict", "--handle", "0x81000040"});
+    CHECK(refused.exit_status == 1);
+    CHECK(refused.err.find("not made by tpmtls") != std::string::npos);
+
+    auto no_force = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040"});
+    CHECK(no_force.exit_status == 4);
+    CHECK(no_force.err.find("is occupied") != std::string::npos);
+    auto foreign = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040", "--force"});
+    INFO(foreign.transcript);
+    CHECK(foreign.exit_status == 1);
+    CHECK(foreign.err.find("which tpmtls did not make: not replaced") != std::string::npos);
+    CHECK(foreign.err.find("--replace-foreign") != std::string::npos);
+    CHECK(line_of(tpmtls_cli(swtpm, {"list"}).out, "0x81000040  ").find("  other  ") != std::string::npos);
+    auto alone = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040", "--replace-foreign"});
+    CHECK(alone.exit_status == 2);
+
+    // Our own key at the handle is replaced with --force alone.
+    auto ours = tpmtls_cli(swtpm, {"import", "--in", rsa, "--persist", "0x81000041"});
+    REQUIRE(ours.exit_status == 0);
+    auto over_ours = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000041", "--force"});
+    INFO(over_ours.transcript);
+    CHECK(over_ours.exit_status == 0);
+    CHECK(line_of(tpmtls_cli(swtpm, {"list"}).out, "0x81000041  ").rfind("ecc-p256  tpmtls  ", 0) == 0);
+
+    auto replaced = tpmtls_cli(swtpm, {"import", "--in", p256, "--persist", "0x81000040", "--force", "--replace-foreign"});
+    INFO(replaced.transcript);
+    CHECK(replaced.exit_status == 0);
+    CHECK(line_of(tpmtls_cli(swtpm, {"list"}).out, "0x81000040  ").rfind("ecc-p256  tpmtls  signing  userWithAuth|noDA|sign  ", 0) == 0);
+
+    auto help = run_command({cli_path(), "import", "--help"});
+    CHECK(help.out.find("--replace-foreign") != std::string::npos);
 }

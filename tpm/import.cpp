@@ -247,20 +247,6 @@ Result<Bytes> marshal_private(const TPM2B_PRIVATE& priv) {
     return out;
 }
 
-Status unmarshal_blob(const KeyBlob& blob, TPM2B_PUBLIC& pub, TPM2B_PRIVATE& priv) {
-    size_t offset = 0;
-    if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(blob.public_area.data(), blob.public_area.size(), &offset, &pub) !=
-            TSS2_RC_SUCCESS ||
-        offset != blob.public_area.size())
-        return fail(AlertDescription::decode_error, "TPM key: malformed TPM2B_PUBLIC");
-    offset = 0;
-    if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(blob.private_area.data(), blob.private_area.size(), &offset, &priv) !=
-            TSS2_RC_SUCCESS ||
-        offset != blob.private_area.size())
-        return fail(AlertDescription::decode_error, "TPM key: malformed TPM2B_PRIVATE");
-    return ok();
-}
-
 }  // namespace
 
 struct SoftwareKey::Impl {
@@ -483,34 +469,6 @@ Result<TPM2B_PRIVATE> wrap_sensitive(const SoftwareKey::Impl& key, ByteView name
     return out;
 }
 
-// Persists a key loaded under a persistent parent (make_persistent only knows the owner primary).
-Status persist_loaded(TpmContext::Impl& ctx, const EsysHandle& loaded, uint32_t handle, bool overwrite) {
-    ESYS_TR existing = ESYS_TR_NONE;
-    if (Esys_TR_FromTPMPublic(ctx.esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &existing) == TSS2_RC_SUCCESS) {
-        if (!overwrite) {
-            Esys_TR_Close(ctx.esys, &existing);
-            return fail(AlertDescription::internal_error, "persistent handle " + hex_handle(handle) + " is occupied");
-        }
-        ESYS_TR out = ESYS_TR_NONE;
-        const TSS2_RC rc = with_retry(ctx, [&] {
-            return Esys_EvictControl(ctx.esys, ESYS_TR_RH_OWNER, existing, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                     handle, &out);
-        });
-        if (rc != TSS2_RC_SUCCESS) {
-            Esys_TR_Close(ctx.esys, &existing);
-            return import_error(ctx, "TPM2_EvictControl (evict " + hex_handle(handle) + ")", rc);
-        }
-    }
-    ESYS_TR out = ESYS_TR_NONE;
-    const TSS2_RC rc = with_retry(ctx, [&] {
-        return Esys_EvictControl(ctx.esys, ESYS_TR_RH_OWNER, loaded.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                 handle, &out);
-    });
-    if (rc != TSS2_RC_SUCCESS) return import_error(ctx, "TPM2_EvictControl (persist at " + hex_handle(handle) + ")", rc);
-    const EsysHandle persistent(ctx.esys, out, false);  // closes the ESAPI metadata; the object stays
-    return ok();
-}
-
 }  // namespace
 
 Result<ImportedKey> import_key(TpmContext& context, const SoftwareKey& key, uint32_t parent) {
@@ -553,23 +511,17 @@ Tss2KeyFile key_file_for(const ImportedKey& key) {
     return file;
 }
 
+// One way to load a key file: tpm/keys.h load_key (which load_key_reference uses too). A
+// persistent parent that is gone is named as such, not as a bare TPM error code.
 Result<TpmKey> load_key_file(const std::shared_ptr<TpmContext>& context, const Tss2KeyFile& file) {
-    TPM2B_PUBLIC pub{};
-    TPM2B_PRIVATE priv{};
-    TRY(unmarshal_blob(KeyBlob{file.public_area, file.private_area}, pub, priv));
-    // Declared before the lock: TpmKey::Impl's destructor takes the mutex.
-    auto impl = std::make_unique<TpmKey::Impl>();
-    impl->ctx = context;
-    TpmContext::Impl& ctx = context->impl();
-    const std::lock_guard lock(ctx.mutex);
-    const Parent p = TRY(open_parent(ctx, file.parent));
-    ESYS_TR handle = ESYS_TR_NONE;
-    const TSS2_RC rc = with_retry(ctx, [&] {
-        return Esys_Load(ctx.esys, p.handle.get(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &priv, &pub, &handle);
-    });
-    if (rc != TSS2_RC_SUCCESS) return import_error(ctx, "TPM2_Load (under " + hex_handle(file.parent) + ")", rc);
-    impl->handle = EsysHandle(ctx.esys, handle, true);
-    return TpmKey(std::move(impl));
+    auto loaded = load_key(context, KeyBlob{file.public_area, file.private_area}, file.parent);
+    if (loaded || file.parent == owner_hierarchy) return loaded;
+    auto occupied = persistent_handle_occupied(context, file.parent);
+    if (occupied && !*occupied)
+        return fail(AlertDescription::internal_error, "parent " + hex_handle(file.parent) +
+                                                          " is missing: no persistent object at that handle (" +
+                                                          loaded.error().reason + ")");
+    return loaded;
 }
 
 Status persist_imported_key(const std::shared_ptr<TpmContext>& context, const ImportedKey& key, uint32_t handle,
@@ -577,11 +529,7 @@ Status persist_imported_key(const std::shared_ptr<TpmContext>& context, const Im
     if (handle < persistent_first || handle > persistent_owner_last)
         return fail(AlertDescription::illegal_parameter,
                     "handle " + hex_handle(handle) + " is not an owner persistent handle (0x81000000-0x817fffff)");
-    if (key.parent == owner_hierarchy) return make_persistent(context, key.blob, handle, overwrite);
-    TpmKey loaded = TRY(load_key_file(context, key_file_for(key)));
-    TpmContext::Impl& ctx = context->impl();
-    const std::lock_guard lock(ctx.mutex);
-    return persist_loaded(ctx, loaded.impl().handle, handle, overwrite);
+    return make_persistent(context, key.blob, handle, overwrite, key.parent);
 }
 
 }  // namespace tpmtls::tpm

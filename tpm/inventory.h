@@ -5,8 +5,9 @@
 //
 // "Made by tpmtls": a persistent object whose public area has one of our signing-key templates:
 // type ECC P-256 or RSA-2048, nameAlg SHA-256, empty authPolicy, scheme NULL, and attributes
-// exactly sign|userWithAuth|noDA plus either fixedTPM|fixedParent|sensitiveDataOrigin (made in
-// the TPM: tpmtls keygen) or none of them (imported: tpmtls import), at an owner handle
+// exactly sign|userWithAuth plus either fixedTPM|fixedParent|sensitiveDataOrigin with or without
+// noDA (made in the TPM by tpmtls keygen; noDA is cleared when the key has an authorization
+// value) or noDA alone (imported by tpmtls import, which sets no authorization value), at an owner handle
 // (0x81000000-0x817FFFFF, TCG "Registry of Reserved TPM 2.0 Handles and Localities" §2.3.1).
 // The template is the signature because the TPM stores nothing else about who made an object.
 // Storage keys (SRK 0x81000001, EK 0x81010001), keys with policies and other tools' keys do not

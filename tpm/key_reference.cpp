@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "tpm/import.h"
 #include "tpm/key_file.h"
 #include "tpm/keys.h"
 
@@ -84,7 +85,7 @@ Result<TpmKey> load_reference(const std::shared_ptr<TpmContext>& context, const 
         return loaded;
     }
     const Tss2KeyFile file = TRY(read_key_file(key, auth));
-    TpmKey loaded = TRY(load_key(context, KeyBlob{file.public_area, file.private_area}, file.parent));
+    TpmKey loaded = TRY(load_key_file(context, file));  // tpm/import.h: names a missing parent
     loaded.set_description(key.path);
     if (!auth.empty()) TRY(loaded.set_auth(auth));
     return loaded;

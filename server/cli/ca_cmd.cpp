@@ -1,6 +1,7 @@
 // `tpmtls ca-init` and `tpmtls ca-sign`: the small enrollment CA. ca-init makes a P-256 CA key
 // and its self-signed certificate; ca-sign checks a request's signature and issues a client
-// (or, for the demo's server, a server) certificate from it.
+// (or, for the demo's server, a server) certificate from it; with --new-key it first makes a
+// software P-256 key and the request for it (the demo server's key).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,11 +9,16 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <optional>
 
 #include "client/cli/command.h"
 #include "tls13/pki/ca.h"
+#include "tls13/pki/csr.h"
+#include "tls13/pki/key_generation.h"
+#include "tls13/pki/names.h"
 #include "tls13/secret.h"
+#include "tls13/software_signer.h"
 
 namespace tpmtls::cli {
 namespace {
@@ -36,18 +42,26 @@ const CommandSpec init_spec{
 
 const CommandSpec sign_spec{
     .name = "ca-sign",
-    .summary = "issue a certificate from a CSR after checking its signature",
-    .synopsis = "tpmtls ca-sign --ca-cert ca.pem --ca-key ca.key --csr csr.pem --out cert.pem [--days N] "
-                "[--profile client|server]",
+    .summary = "issue a certificate from a CSR after checking its signature (or for a new software key)",
+    .synopsis = "tpmtls ca-sign --ca-cert ca.pem --ca-key ca.key --out cert.pem [--days N] [--profile client|server]\n"
+                "                       (--csr csr.pem | --new-key KEY.pem --subject S [--san NAME]... [--force])",
     .description = "Verifies the request's self-signature (a request that does not verify is refused), then\n"
                    "issues a certificate with the request's subject and subjectAltNames, extKeyUsage clientAuth\n"
                    "(profile client, the default) or serverAuth (profile server), keyUsage digitalSignature, a\n"
-                   "random 16-byte serial, valid from now for N days (default 365).",
+                   "random 16-byte serial, valid from now for N days (default 365).\n"
+                   "--new-key instead generates a software ECDSA P-256 key, writes it to KEY.pem (mode 0600,\n"
+                   "atomically; an existing file is kept unless --force), builds and signs a request for it\n"
+                   "with --subject and --san, and issues from that: the demo server's key and certificate\n"
+                   "(use --profile server). Device keys belong in the TPM (tpmtls keygen, tpmtls csr).",
     .options =
         {
             {"ca-cert", "FILE", "the CA certificate (PEM)"},
             {"ca-key", "FILE", "the CA private key (PEM)"},
             {"csr", "FILE", "the certificate signing request (PEM or DER)"},
+            {"new-key", "FILE", "instead of --csr: generate a software P-256 key, written here (PEM, 0600)"},
+            {"subject", "S", "with --new-key: the subject, /CN=localhost or CN=localhost,O=Acme"},
+            {"san", "NAME", "with --new-key: a subjectAltName DNS:host, IP:address or URI:uri (repeatable)", true},
+            {"force", "", "with --new-key: replace an existing key file"},
             {"out", "FILE", "where to write the certificate (PEM)"},
             {"days", "N", "validity in days (default 365)"},
             {"profile", "client|server", "extKeyUsage clientAuth (default) or serverAuth"},
@@ -140,11 +154,69 @@ Exit run_init(std::span<const std::string> args) {
     return Exit::ok;
 }
 
+// --new-key: a software P-256 key and a request for it, signed with it (tls13/pki/csr.h), so the
+// CA's usual checks run on it like on any device's request.
+struct NewKeyRequest {
+    pki::PrivateKeyPem key;
+    Bytes csr_der;
+};
+
+Result<NewKeyRequest> make_new_key_request(const pki::CsrRequest& names) {
+    NewKeyRequest out;
+    out.key = TRY(pki::generate_p256_key());
+    const std::unique_ptr<SoftwareSigner> signer = TRY(SoftwareSigner::from_key(view(out.key.text)));
+    pki::CsrRequest request = names;
+    request.subject_public_key_info = TRY(signer->public_key_der());
+    out.csr_der = TRY(pki::build_certificate_request(request, *signer));
+    return out;
+}
+
+std::optional<NewKeyRequest> new_key_request(const Options& options, Exit& exit) {
+    pki::CsrRequest names;
+    names.subject = *options.value("subject");
+    for (const auto& text : options.values("san")) {
+        auto name = pki::parse_subject_alt_name(text);
+        if (!name) {
+            print_error(sign_spec.name, name.error().reason);
+            exit = Exit::usage;
+            return std::nullopt;
+        }
+        names.subject_alt_names.push_back(*name);
+    }
+    auto made = make_new_key_request(names);
+    if (!made) {
+        print_error(sign_spec.name, made.error().reason);
+        // A subject that cannot be encoded is the user's; anything else is ours.
+        exit = made.error().description == AlertDescription::illegal_parameter ? Exit::usage : Exit::failure;
+        return std::nullopt;
+    }
+    return std::move(*made);
+}
+
+// Exactly one of --csr and --new-key; --subject, --san and --force only with --new-key.
+bool check_request_source(const Options& options) {
+    const bool new_key = options.value("new-key").has_value();
+    if (new_key == options.value("csr").has_value()) {
+        print_error(sign_spec.name, "give exactly one of --csr and --new-key", "see `tpmtls ca-sign --help`");
+        return false;
+    }
+    if (new_key && !options.value("subject")) {
+        print_error(sign_spec.name, "--new-key needs --subject", "see `tpmtls ca-sign --help`");
+        return false;
+    }
+    if (!new_key && (options.value("subject") || !options.values("san").empty() || options.has("force"))) {
+        print_error(sign_spec.name, "--subject, --san and --force go with --new-key (a CSR carries its own names)");
+        return false;
+    }
+    return true;
+}
+
 Exit run_sign(std::span<const std::string> args) {
     Exit exit = Exit::ok;
     auto options = parse_options(sign_spec, args, exit);
     if (!options) return exit;
-    if (!require(sign_spec, *options, {"ca-cert", "ca-key", "csr", "out"})) return Exit::usage;
+    if (!require(sign_spec, *options, {"ca-cert", "ca-key", "out"}) || !check_request_source(*options))
+        return Exit::usage;
     pki::IssueOptions issue;
     const auto days = parse_days(sign_spec, *options, 365);
     if (!days) return Exit::usage;
@@ -155,11 +227,18 @@ Exit run_sign(std::span<const std::string> args) {
         return Exit::usage;
     }
     issue.profile = *profile;
+    const auto new_key_path = options->value("new-key");
+    if (new_key_path && !options->has("force")) {
+        struct stat info {};
+        if (::stat(new_key_path->c_str(), &info) == 0) {
+            print_error(sign_spec.name, *new_key_path + " exists; not replacing it", "use --force to replace it");
+            return Exit::failure;
+        }
+    }
 
     const auto ca_cert = read_file(sign_spec, *options->value("ca-cert"), "CA certificate");
     auto ca_key = read_file(sign_spec, *options->value("ca-key"), "CA key");
-    const auto csr = read_file(sign_spec, *options->value("csr"), "CSR");
-    if (!ca_cert || !ca_key || !csr) {
+    if (!ca_cert || !ca_key) {
         if (ca_key) secure_wipe(ca_key->data(), ca_key->size());
         return Exit::failure;
     }
@@ -169,9 +248,24 @@ Exit run_sign(std::span<const std::string> args) {
         print_error(sign_spec.name, ca.error().reason);
         return Exit::failure;
     }
+    std::optional<NewKeyRequest> made;
+    std::optional<Bytes> csr;
+    if (new_key_path) {
+        made = new_key_request(*options, exit);
+        if (!made) return exit;
+        csr = made->csr_der;
+    } else {
+        csr = read_file(sign_spec, *options->value("csr"), "CSR");
+        if (!csr) return Exit::failure;
+    }
     auto issued = ca->issue(view(*csr), issue, system_clock());
     if (!issued) {
-        print_error(sign_spec.name, *options->value("csr") + ": " + issued.error().reason);
+        print_error(sign_spec.name, (new_key_path ? std::string("the new key's request") : *options->value("csr")) +
+                                        ": " + issued.error().reason);
+        return Exit::failure;
+    }
+    if (made && !write_file_atomically(*new_key_path, made->key.text, 0600)) {
+        print_error(sign_spec.name, "cannot write " + *new_key_path);
         return Exit::failure;
     }
     const std::string out = *options->value("out");
@@ -179,6 +273,7 @@ Exit run_sign(std::span<const std::string> args) {
         print_error(sign_spec.name, "cannot write " + out);
         return Exit::failure;
     }
+    if (made) std::cout << "wrote " << *new_key_path << " (software P-256 key, 0600)\n";
     std::cout << "issued " << out << ": " << issued->subject << ", serial " << to_hex(view(issued->serial)) << ", "
               << pki::to_string(issue.profile) << " profile, valid " << issue.days << " days\n";
     return Exit::ok;

@@ -10,6 +10,7 @@
 
 #include "tls13/crypto/c_struct.h"
 #include "tls13/pki/asn1_back_writer.hpp"
+#include "tls13/pki/key_generation.h"
 #include "tls13/pki/pem.h"
 #include "tls13/secret.h"
 
@@ -156,10 +157,14 @@ Result<NewCertificateAuthority> create_certificate_authority(const CaOptions& op
     const std::string subject = TRY(normalize_subject(options.subject));
     TRY(encode_name(subject));  // an unknown attribute type is reported as such
 
+    PrivateKeyPem key_pem = TRY(generate_p256_key(random));
     Pk key;
-    TRY(check(mbedtls_pk_setup(&key.value, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), "key setup"));
-    TRY(check(mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.value), random_callback, &random),
-              "P-256 key generation"));
+    {
+        Bytes input = mbedtls_parse_input(view(key_pem.text));
+        const int rc = mbedtls_pk_parse_key(&key.value, input.data(), input.size(), nullptr, 0);
+        secure_wipe(input.data(), input.size());
+        TRY(check(rc, "reading the new CA key"));
+    }
 
     CertificateFields fields;
     fields.subject = subject;
@@ -174,14 +179,7 @@ Result<NewCertificateAuthority> create_certificate_authority(const CaOptions& op
     NewCertificateAuthority out;
     out.certificate_der = TRY(write_certificate(fields, random));
     out.certificate_pem = TRY(pem_encode("CERTIFICATE", view(out.certificate_der)));
-    std::string pem(1024, '\0');
-    const int rc = mbedtls_pk_write_key_pem(&key.value, reinterpret_cast<unsigned char*>(pem.data()), pem.size());
-    if (rc != 0) {
-        secure_wipe(pem.data(), pem.size());
-        return mbedtls_failure("writing the CA key", rc);
-    }
-    pem.resize(pem.find('\0'));
-    out.key_pem = std::move(pem);
+    out.key_pem = std::move(key_pem.text);
     return out;
 }
 

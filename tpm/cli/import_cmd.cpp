@@ -19,7 +19,7 @@ namespace {
 const CommandSpec spec{
     .name = "import",
     .summary = "import an existing private key (ECC P-256, RSA-2048) into the TPM",
-    .synopsis = "tpmtls import --in KEY.pem (--out KEY.tss2 | --persist 0x81xxxxxx) [--parent H] [--force] [--tcti T]",
+    .synopsis = "tpmtls import --in KEY.pem (--out KEY.tss2 | --persist 0x81xxxxxx) [--parent H] [--force [--replace-foreign]] [--tcti T]",
     .description =
         "Reads an unencrypted private key (PEM or DER: PKCS#8, SEC1, PKCS#1; ECC P-256 or RSA-2048),\n"
         "wraps it in software for the parent's public key (TPM 2.0 duplication blob with an outer\n"
@@ -27,7 +27,11 @@ const CommandSpec spec{
         "tpm2-openssl reads it) or a persistent handle. The public key, so the certificate issued for\n"
         "the original key, stays the same. The input file is only read. The key existed outside the\n"
         "TPM, so copies of it may exist: generate keys on the device (tpmtls keygen) where you can.\n"
-        "Exit codes: 0 ok, 1 input (unreadable, wrong key type, unsupported curve, output exists),\n"
+        "An occupied --persist handle is replaced only with --force, and only if its object was made\n"
+        "by tpmtls (as `tpmtls list` shows it; like `tpmtls evict`); another object, such as an SRK or\n"
+        "an EK, needs --replace-foreign as well.\n"
+        "Exit codes: 0 ok, 1 input (unreadable, wrong key type, unsupported curve, output exists,\n"
+        "handle holds an object tpmtls did not make),\n"
         "2 usage, 4 TPM (unreachable, handle occupied, parent missing, lockout).",
     .options =
         {
@@ -35,7 +39,8 @@ const CommandSpec spec{
             {"out", "FILE", "write a TSS2 key file (mode 0600)"},
             {"persist", "HANDLE", "make the key persistent at HANDLE (0x81000000-0x817fffff)"},
             {"parent", "HANDLE", "parent: 0x40000001 (owner primary, default) or a persistent ECC P-256 storage key"},
-            {"force", "", "replace an existing --out file or an occupied --persist handle"},
+            {"force", "", "replace an existing --out file, or a --persist handle holding a key tpmtls made"},
+            {"replace-foreign", "", "with --force: replace a --persist handle even if tpmtls did not make its object"},
             {"tcti", "TCTI", "TCTI configuration (default: $TPM2TOOLS_TCTI, $TCTI, then tctildr's search)"},
         },
 };
@@ -70,6 +75,10 @@ Exit run(std::span<const std::string> args) {
         return Exit::usage;
     }
     const bool force = options->has("force");
+    if (options->has("replace-foreign") && !force) {
+        print_error(spec.name, "--replace-foreign goes with --force", "see `tpmtls import --help`");
+        return Exit::usage;
+    }
     uint32_t parent = tpm::owner_hierarchy;
     if (auto text = options->value("parent")) {
         const auto value = parse_handle(*text, exit, "parent");
@@ -102,13 +111,25 @@ Exit run(std::span<const std::string> args) {
     context_options.tcti = options->value("tcti");
     auto context = tpm::TpmContext::open(context_options);
     if (!context) return tpm_failure(context.error());
-    if (persist && !force) {
+    if (persist) {
         auto handles = tpm::persistent_handles(**context);
         if (!handles) return tpm_failure(handles.error());
-        if (std::find(handles->begin(), handles->end(), *persist) != handles->end()) {
+        const bool occupied = std::find(handles->begin(), handles->end(), *persist) != handles->end();
+        if (occupied && !force) {
             print_error(spec.name, "persistent handle " + *persist_text + " is occupied",
                         "see `tpmtls list`; pass --force to replace it, or choose another handle");
             return Exit::tpm;
+        }
+        if (occupied && !options->has("replace-foreign")) {
+            auto object = tpm::describe_persistent_object(**context, *persist);
+            if (!object) return tpm_failure(object.error());
+            if (!object->made_by_tpmtls) {
+                print_error(spec.name,
+                            "persistent handle " + *persist_text + " holds " + object->type + " (" +
+                                object->attribute_names + "), which tpmtls did not make: not replaced",
+                            "check it with `tpmtls list`; add --replace-foreign to replace it anyway");
+                return Exit::failure;
+            }
         }
     }
     auto imported = tpm::import_key(**context, *key, parent);
