@@ -84,7 +84,6 @@ Exit run(std::span<const std::string> args) {
     }
     // tpm2-tss logs its own view of failures to stderr; the user gets our one line instead
     // (TSS2_LOG set by the user still wins).
-    ::setenv("TSS2_LOG", "all+NONE", 0);
     tpm::ContextOptions context_options;
     context_options.tcti = options->value("tcti");
     auto signer = tpm::open_tpm_signer(*reference, context_options, view(auth));

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "client/cli/command.h"
+#include "tpm/cli/tpm_cli.h"
 #include "tpm/inventory.h"
 #include "tpm/key_reference.h"
 
@@ -41,15 +42,9 @@ Exit run(std::span<const std::string> args) {
         print_error(spec.name, reference.error().reason);
         return Exit::usage;
     }
-    ::setenv("TSS2_LOG", "all+none", 0);  // our messages carry the decoded TSS2 codes
-    tpm::ContextOptions context_options;
-    context_options.tcti = options->value("tcti");
-    auto context = tpm::TpmContext::open(context_options);
-    if (!context) {
-        print_error(spec.name, context.error().reason);
-        return Exit::tpm;
-    }
-    if (auto evicted = tpm::evict_persistent_object(**context, reference->handle, options->has("force")); !evicted) {
+    const auto context = open_tpm(spec.name, *options);
+    if (!context) return Exit::tpm;
+    if (auto evicted = tpm::evict_persistent_object(*context, reference->handle, options->has("force")); !evicted) {
         const bool refused = evicted.error().description == AlertDescription::illegal_parameter;
         print_error(spec.name, evicted.error().reason, refused ? "check it with `tpmtls list`" : "");
         return refused ? Exit::failure : Exit::tpm;

@@ -106,7 +106,6 @@ Exit run(std::span<const std::string> args) {
         print_error(spec.name, key.error().reason);
         return Exit::failure;
     }
-    ::setenv("TSS2_LOG", "all+none", 0);  // our messages carry the decoded TSS2 codes
     tpm::ContextOptions context_options;
     context_options.tcti = options->value("tcti");
     auto context = tpm::TpmContext::open(context_options);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "client/cli/command.h"
+#include "tpm/cli/tpm_cli.h"
 #include "tpm/inventory.h"
 
 namespace tpmtls::cli {
@@ -55,22 +56,16 @@ Exit run(std::span<const std::string> args) {
     Exit exit = Exit::ok;
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
-    ::setenv("TSS2_LOG", "all+none", 0);  // our messages carry the decoded TSS2 codes
-    tpm::ContextOptions context_options;
-    context_options.tcti = options->value("tcti");
-    auto context = tpm::TpmContext::open(context_options);
-    if (!context) {
-        print_error(spec.name, context.error().reason);
-        return Exit::tpm;
-    }
+    const auto context = open_tpm(spec.name, *options);
+    if (!context) return Exit::tpm;
     if (options->has("selftest")) {
-        if (auto tested = tpm::run_self_test(**context); !tested) {
+        if (auto tested = tpm::run_self_test(*context); !tested) {
             print_error(spec.name, tested.error().reason);
             return Exit::tpm;
         }
         std::cout << "self-test: passed (full)\n";
     }
-    auto info = tpm::read_tpm_info(**context);
+    auto info = tpm::read_tpm_info(*context);
     if (!info) {
         print_error(spec.name, info.error().reason);
         return Exit::tpm;

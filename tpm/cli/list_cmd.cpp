@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "client/cli/command.h"
+#include "tpm/cli/tpm_cli.h"
 #include "tpm/inventory.h"
 
 namespace tpmtls::cli {
@@ -46,15 +47,9 @@ Exit run(std::span<const std::string> args) {
     Exit exit = Exit::ok;
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
-    ::setenv("TSS2_LOG", "all+none", 0);  // our messages carry the decoded TSS2 codes
-    tpm::ContextOptions context_options;
-    context_options.tcti = options->value("tcti");
-    auto context = tpm::TpmContext::open(context_options);
-    if (!context) {
-        print_error(spec.name, context.error().reason);
-        return Exit::tpm;
-    }
-    auto objects = tpm::list_persistent_objects(**context);
+    const auto context = open_tpm(spec.name, *options);
+    if (!context) return Exit::tpm;
+    auto objects = tpm::list_persistent_objects(*context);
     if (!objects) {
         print_error(spec.name, objects.error().reason);
         return Exit::tpm;

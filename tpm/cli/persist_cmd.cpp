@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "client/cli/command.h"
+#include "tpm/cli/tpm_cli.h"
 #include "tpm/key_file.h"
 #include "tpm/key_reference.h"
 #include "tpm/keys.h"
@@ -50,16 +51,11 @@ Exit run(std::span<const std::string> args) {
         print_error(spec.name, *key_path + ": " + file.error().reason);
         return Exit::failure;
     }
-    ContextOptions context_options;
-    context_options.tcti = options->value("tcti");
-    auto context = TpmContext::open(context_options);
-    if (!context) {
-        print_error(spec.name, context.error().reason);
-        return Exit::tpm;
-    }
+    const auto context = open_tpm(spec.name, *options);
+    if (!context) return Exit::tpm;
     const bool force = options->has("force");
     if (!force) {
-        auto occupied = persistent_handle_occupied(*context, *handle);
+        auto occupied = persistent_handle_occupied(context, *handle);
         if (!occupied) {
             print_error(spec.name, occupied.error().reason);
             return Exit::tpm;
@@ -70,7 +66,7 @@ Exit run(std::span<const std::string> args) {
             return Exit::tpm;
         }
     }
-    const auto made = make_persistent(*context, KeyBlob{file->public_area, file->private_area}, *handle, force,
+    const auto made = make_persistent(context, KeyBlob{file->public_area, file->private_area}, *handle, force,
                                       file->parent);
     if (!made) {
         print_error(spec.name, made.error().reason);
