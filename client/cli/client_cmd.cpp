@@ -60,7 +60,7 @@ std::string read_stdin() {
 Problem classify(const Alert& error, const HandshakeWatch& watch, const std::string& target) {
     if (watch.signer_error()) return {Exit::tpm, "TPM signature failed: " + *watch.signer_error(), {}};
     if (watch.alert()) return {Exit::tls, "TLS handshake with " + target + " failed: " + *watch.alert(), {}};
-    if (!watch.saw_messages()) return {Exit::network, "cannot connect to " + target + ": " + error.reason, {}};
+    if (!watch.saw_messages()) return {Exit::network, error.reason, {}};  // "connect to HOST port P: why"
     return {Exit::network, "connection to " + target + " failed: " + error.reason, {}};
 }
 

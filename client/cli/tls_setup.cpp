@@ -86,7 +86,8 @@ bool parse_host_port(const std::string& text, bool allow_port_only, std::string&
     }
     char* end = nullptr;
     const unsigned long value = std::strtoul(port_text.c_str(), &end, 10);
-    if (port_text.empty() || *end != '\0' || value == 0 || value > 65535) {
+    // Port 0 only where we listen: the kernel then picks a free port (printed at start).
+    if (port_text.empty() || *end != '\0' || (value == 0 && !allow_port_only) || value > 65535) {
         problem = {Exit::usage, "'" + port_text + "' is not a port number (1-65535)", {}};
         return false;
     }

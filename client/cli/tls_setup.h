@@ -32,8 +32,8 @@ void quiet_tss_logging();
 // Reads a whole file named by option `option` (for messages: "--cafile").
 std::optional<Bytes> read_file(const std::string& path, std::string_view option, Problem& problem);
 
-// "host:port", "[v6]:port", "v6::addr:port" is not accepted (brackets needed); with
-// allow_port_only, "4433" gives an empty host.
+// "host:port" or "[v6]:port" (a bare IPv6 address needs brackets). With allow_port_only (for
+// listening), "4433" gives an empty host and port 0 is allowed.
 bool parse_host_port(const std::string& text, bool allow_port_only, std::string& host, uint16_t& port,
                      Problem& problem);
 
