@@ -13,6 +13,12 @@
 #include "client/tls_client.h"
 #include "support/cli_programs.h"
 #include "support/connection_pair.h"
+#include "support/paths.h"
+#include "support/swtpm.h"
+#include "tpm/context.h"
+#include "tpm/key_file.h"
+#include "tpm/keys.h"
+#include "tpm/tpm_signer.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;
@@ -204,4 +210,47 @@ TEST_CASE("tpmtls client against tpmtls server over IPv6, with groups, suites an
     CHECK(run.err.find("connected: TLS_CHACHA20_POLY1305_SHA256, secp256r1, full handshake") != std::string::npos);
     CHECK(server.process().wait_for_output("::1 port", milliseconds(5000)));
     CHECK(server.process().wait_for_output("TLS_CHACHA20_POLY1305_SHA256 secp256r1 full", milliseconds(5000)));
+}
+
+TEST_CASE("tpmtls client with its key in a TPM (swtpm, TSS2 key file) fetches the secret; the trace shows TPM time") {
+    Swtpm swtpm;
+    PkiFiles files;
+    std::string key_file, cert_file;
+    {
+        // The key is made in the TPM and its certificate issued by the test CA; the context is
+        // closed before the client runs (swtpm serves one connection at a time).
+        tpm::ContextOptions options;
+        options.tcti = swtpm.tcti();
+        auto ctx = tpm::TpmContext::open(options);
+        REQUIRE_MESSAGE(ctx, (ctx ? "" : ctx.error().to_string()));
+        auto blob = tpm::create_p256_signing_key(**ctx);
+        REQUIRE(blob);
+        auto pem = write_tss2_key_file(Tss2KeyFile{true, 0x40000001, blob->public_area, blob->private_area});
+        REQUIRE(pem);
+        key_file = files.dir.write("client.tss2", *pem);
+        auto key = tpm::load_key(*ctx, *blob);
+        REQUIRE(key);
+        auto signer = tpm::TpmSigner::create(std::move(*key));
+        REQUIRE(signer);
+        CertificateSpec spec;
+        spec.subject = "CN=tpm-device, O=tpmtls tests";
+        spec.server_auth = false;
+        const auto issued = issue_certificate_for_public_key(spec, view((*signer)->public_key_der()), shared_test_pki().root);
+        cert_file = files.dir.write("client-tpm.pem", issued.pem);
+    }
+    ServerProgram server(files, {"--cafile", files.ca});
+    const std::vector<std::string> argv = {cli_path(), "client", "--connect", server.connect_argument(), "--cafile",
+                                           files.ca, "--cert", cert_file, "--key", key_file, "--tcti", swtpm.tcti(),
+                                           "--trace"};
+    const CommandResult run = run_command(argv, milliseconds(30'000));
+    INFO(run.transcript);
+    CHECK(run.exit_status == 0);
+    CHECK(run.out == "THIS_IS_THE_SECRET\n");
+    CHECK(run.err.find("signature by TPM key") != std::string::npos);
+    // The timing line of the step that signed counts the TPM's time.
+    const size_t step = run.err.find("sent CertificateVerify, sent Finished): ");
+    REQUIRE(step != std::string::npos);
+    const std::string timing = run.err.substr(step, run.err.find('\n', step) - step);
+    CHECK_MESSAGE(timing.find("TPM/signer 0.000 ms") == std::string::npos, timing);
+    CHECK(server.process().wait_for_output("client \"CN=tpm-device, O=tpmtls tests\"", milliseconds(5000)));
 }
