@@ -3,6 +3,7 @@
 //   START --send ClientHello--> WAIT_SH --HRR: send ClientHello2--> WAIT_SH
 //   WAIT_SH --ServerHello: K_recv = handshake, [CCS], K_send = handshake--> WAIT_EE
 //   WAIT_EE --EncryptedExtensions--> WAIT_CERT_CR
+//   WAIT_EE --EncryptedExtensions, using PSK (the ServerHello accepted our ticket, §4.2.11)--> WAIT_FINISHED
 //   WAIT_CERT_CR --CertificateRequest--> WAIT_CERT --Certificate--> WAIT_CV
 //   WAIT_CERT_CR --Certificate--> WAIT_CV
 //   WAIT_CV --CertificateVerify--> WAIT_FINISHED
