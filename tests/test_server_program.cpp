@@ -61,6 +61,49 @@ void raise_file_limit(rlim_t wanted) {
 
 }  // namespace
 
+TEST_CASE("tpmtls client with its key in a TPM (swtpm, TSS2 key file) fetches the secret; the trace shows TPM time") {
+    Swtpm swtpm;
+    PkiFiles files;
+    std::string key_file, cert_file;
+    {
+        // The key is made in the TPM and its certificate issued by the test CA; the context is
+        // closed before the client runs (swtpm serves one connection at a time).
+        tpm::ContextOptions options;
+        options.tcti = swtpm.tcti();
+        auto ctx = tpm::TpmContext::open(options);
+        REQUIRE_MESSAGE(ctx, (ctx ? "" : ctx.error().to_string()));
+        auto blob = tpm::create_p256_signing_key(**ctx);
+        REQUIRE(blob);
+        auto pem = write_tss2_key_file(Tss2KeyFile{true, 0x40000001, blob->public_area, blob->private_area});
+        REQUIRE(pem);
+        key_file = files.dir.write("client.tss2", *pem);
+        auto key = tpm::load_key(*ctx, *blob);
+        REQUIRE(key);
+        auto signer = tpm::TpmSigner::create(std::move(*key));
+        REQUIRE(signer);
+        CertificateSpec spec;
+        spec.subject = "CN=tpm-device, O=tpmtls tests";
+        spec.server_auth = false;
+        const auto issued = issue_certificate_for_public_key(spec, view((*signer)->public_key_der()), shared_test_pki().root);
+        cert_file = files.dir.write("client-tpm.pem", issued.pem);
+    }
+    ServerProgram server(files, {"--cafile", files.ca});
+    const std::vector<std::string> argv = {cli_path(), "client", "--connect", server.connect_argument(), "--cafile",
+                                           files.ca, "--cert", cert_file, "--key", key_file, "--tcti", swtpm.tcti(),
+                                           "--trace"};
+    const CommandResult run = run_command(argv, milliseconds(30'000));
+    INFO(run.transcript);
+    CHECK(run.exit_status == 0);
+    CHECK(run.out == "THIS_IS_THE_SECRET\n");
+    CHECK(run.err.find("signature by TPM key") != std::string::npos);
+    // The timing line of the step that signed counts the TPM's time.
+    const size_t step = run.err.find("sent CertificateVerify, sent Finished): ");
+    REQUIRE(step != std::string::npos);
+    const std::string timing = run.err.substr(step, run.err.find('\n', step) - step);
+    CHECK_MESSAGE(timing.find("TPM/signer 0.000 ms") == std::string::npos, timing);
+    CHECK(server.process().wait_for_output("client \"CN=tpm-device, O=tpmtls tests\"", milliseconds(5000)));
+}
+
 TEST_CASE("the server holds 200 clients connected at once and answers every one") {
     constexpr size_t clients = 200;
     raise_file_limit(4 * clients + 64);
@@ -144,7 +187,8 @@ TEST_CASE("SIGTERM stops the server cleanly: connected clients get close_notify,
     const auto status = server.process().wait(milliseconds(5000));
     REQUIRE(status);
     CHECK(*status == 0);
-    CHECK(server.process().output().find("stopped") != std::string::npos);
+    // What it wrote before exiting is still in the pipe.
+    CHECK(server.process().wait_for_output("stopped", milliseconds(5000)));
     // The connection's log line was written before the process ended.
     CHECK(count_lines_with(server.process().output(), "full, client \"CN=device-0001, O=tpmtls tests\"") == 1);
 }
@@ -212,45 +256,33 @@ TEST_CASE("tpmtls client against tpmtls server over IPv6, with groups, suites an
     CHECK(server.process().wait_for_output("TLS_CHACHA20_POLY1305_SHA256 secp256r1 full", milliseconds(5000)));
 }
 
-TEST_CASE("tpmtls client with its key in a TPM (swtpm, TSS2 key file) fetches the secret; the trace shows TPM time") {
-    Swtpm swtpm;
+TEST_CASE("a second client process resumes from --session-store, also after a server restart with --ticket-keys") {
     PkiFiles files;
-    std::string key_file, cert_file;
+    const std::string store = files.dir.file("tickets.store");
+    const std::string ticket_keys = files.dir.file("ticket.keys");
+    auto fetch = [&](const ServerProgram& server, std::vector<std::string> extra) {
+        extra.insert(extra.end(), {"--session-store", store, "--trace"});
+        const CommandResult run = run_command(client_command(files, server.connect_argument(), true, extra),
+                                              milliseconds(20'000));
+        INFO(run.transcript);
+        CHECK(run.exit_status == 0);
+        CHECK(run.out == "THIS_IS_THE_SECRET\n");
+        return run.err;
+    };
+    uint16_t port = 0;
     {
-        // The key is made in the TPM and its certificate issued by the test CA; the context is
-        // closed before the client runs (swtpm serves one connection at a time).
-        tpm::ContextOptions options;
-        options.tcti = swtpm.tcti();
-        auto ctx = tpm::TpmContext::open(options);
-        REQUIRE_MESSAGE(ctx, (ctx ? "" : ctx.error().to_string()));
-        auto blob = tpm::create_p256_signing_key(**ctx);
-        REQUIRE(blob);
-        auto pem = write_tss2_key_file(Tss2KeyFile{true, 0x40000001, blob->public_area, blob->private_area});
-        REQUIRE(pem);
-        key_file = files.dir.write("client.tss2", *pem);
-        auto key = tpm::load_key(*ctx, *blob);
-        REQUIRE(key);
-        auto signer = tpm::TpmSigner::create(std::move(*key));
-        REQUIRE(signer);
-        CertificateSpec spec;
-        spec.subject = "CN=tpm-device, O=tpmtls tests";
-        spec.server_auth = false;
-        const auto issued = issue_certificate_for_public_key(spec, view((*signer)->public_key_der()), shared_test_pki().root);
-        cert_file = files.dir.write("client-tpm.pem", issued.pem);
+        ServerProgram server(files, {"--cafile", files.ca, "--ticket-keys", ticket_keys});
+        port = server.port();
+        CHECK(fetch(server, {}).find("full handshake") != std::string::npos);
+        const std::string second = fetch(server, {});
+        CHECK(second.find("resumed (PSK from a session ticket)") != std::string::npos);
+        CHECK(second.find("pre_shared_key: selected_identity: 0") != std::string::npos);
+        CHECK(second.find("CertificateVerify") == std::string::npos);  // no signature at all
+        CHECK(fetch(server, {"--no-resume"}).find("full handshake") != std::string::npos);
+        CHECK(server.process().wait_for_output("x25519 resumed, client \"CN=device-0001", milliseconds(5000)));
     }
-    ServerProgram server(files, {"--cafile", files.ca});
-    const std::vector<std::string> argv = {cli_path(), "client", "--connect", server.connect_argument(), "--cafile",
-                                           files.ca, "--cert", cert_file, "--key", key_file, "--tcti", swtpm.tcti(),
-                                           "--trace"};
-    const CommandResult run = run_command(argv, milliseconds(30'000));
-    INFO(run.transcript);
-    CHECK(run.exit_status == 0);
-    CHECK(run.out == "THIS_IS_THE_SECRET\n");
-    CHECK(run.err.find("signature by TPM key") != std::string::npos);
-    // The timing line of the step that signed counts the TPM's time.
-    const size_t step = run.err.find("sent CertificateVerify, sent Finished): ");
-    REQUIRE(step != std::string::npos);
-    const std::string timing = run.err.substr(step, run.err.find('\n', step) - step);
-    CHECK_MESSAGE(timing.find("TPM/signer 0.000 ms") == std::string::npos, timing);
-    CHECK(server.process().wait_for_output("client \"CN=tpm-device, O=tpmtls tests\"", milliseconds(5000)));
+    // A new server process on the same port (tickets are kept per server name and port) with
+    // the same ticket key file accepts the tickets of the old one.
+    ServerProgram restarted(files, {"--cafile", files.ca, "--ticket-keys", ticket_keys}, "127.0.0.1", port);
+    CHECK(fetch(restarted, {}).find("resumed (PSK from a session ticket)") != std::string::npos);
 }

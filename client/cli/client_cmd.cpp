@@ -135,17 +135,27 @@ Exit run(std::span<const std::string> args) {
         config.credentials.signer = std::make_shared<WatchedSigner>(std::move(signer), trace, watch);
     }
 
-    // INTEGRATION(store, resume): --session-store FILE / --no-resume plug in here: load the
-    // ticket store, set config.resume to its newest ticket for (servername, port, alpn) unless
-    // --no-resume, and set config.on_session_ticket to store new tickets.
-    if (options->has("session-store") || options->has("no-resume")) {
-        std::cerr << "tpmtls client: note: session resumption is not in this build; "
-                     "--session-store/--no-resume are ignored\n";
+    ConnectOptions connect_options;
+    connect_options.timeouts.connect = connect_options.timeouts.handshake = limit;
+    connect_options.timeouts.read = connect_options.timeouts.write = limit;
+    // Resumption (RFC 8446 §2.2): tickets kept in --session-store; the store warns, never fails.
+    if (auto path = options->value("session-store")) {
+        auto store = TicketStore::open({.path = *path, .on_warning = [](const std::string& warning) {
+                                            std::cerr << "tpmtls client: warning: " << warning << "\n";
+                                        }});
+        if (!options->has("no-resume")) {
+            connect_options.tickets = store;  // offers the newest ticket and keeps the new ones
+        } else {
+            // Keep the new tickets, offer none.
+            const TicketKey key =
+                TicketKey::for_connection(config.server_name.empty() ? host : config.server_name, port, config.alpn);
+            config.on_session_ticket = [store, key](SessionTicket ticket) { store->put(key, std::move(ticket)); };
+        }
+    } else if (options->has("no-resume")) {
+        return usage("--no-resume needs --session-store FILE");
     }
 
-    ClientTimeouts timeouts;
-    timeouts.connect = timeouts.handshake = timeouts.read = timeouts.write = limit;
-    auto client = TlsClient::connect(host, port, std::move(config), timeouts);
+    auto client = TlsClient::connect(host, port, std::move(config), connect_options);
     if (!client) {
         problem = classify(client.error(), *watch, target);
         return fail();
@@ -153,7 +163,8 @@ Exit run(std::span<const std::string> args) {
     const SessionInfo& session = (*client)->session();
     if (trace) {
         std::fprintf(stderr, "connected: %s, %s, %s%s\n", to_string(session.suite).c_str(),
-                     to_string(session.group).c_str(), session.resumed ? "resumed" : "full handshake",
+                     to_string(session.group).c_str(),
+                     session.resumed ? "resumed (PSK from a session ticket)" : "full handshake",
                      session.peer_identity ? (", server \"" + session.peer_identity->subject + "\"").c_str() : "");
     }
 

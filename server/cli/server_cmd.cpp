@@ -3,6 +3,7 @@
 // HTTP/1.0 GET with a page of the negotiated parameters (like `openssl s_server -www`); logs one
 // line per connection; stops cleanly on SIGINT/SIGTERM.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -13,7 +14,10 @@
 
 #include "client/cli/command.h"
 #include "client/cli/tls_setup.h"
+#include "server/ticket_key_file.h"
 #include "server/tls_server.h"
+#include "tls13/ticket_keys.h"
+#include "tls13/ticket_replay_cache.h"
 
 namespace tpmtls::cli {
 namespace {
@@ -52,7 +56,7 @@ const CommandSpec spec{
             {"trace", "", "print every handshake message, key-schedule step and timing"},
             {"show-secrets", "", "with --trace: also print the secret values"},
             {"keylog", "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)"},
-            {"ticket-keys", "FILE", "session ticket keys (shared by restarts and server instances)"},
+            {"ticket-keys", "FILE", "session ticket keys, created if missing (default: a new key per run)"},
         },
 };
 
@@ -266,11 +270,26 @@ Exit run(std::span<const std::string> args) {
     if (!signer) return fail();
     config.credentials.signer = std::move(signer);
 
-    // INTEGRATION(resume): --ticket-keys FILE plugs in here: load (or create) the ticket key file
-    // and set config.ticket_keys, so tickets survive restarts and are shared by instances.
-    if (options->has("ticket-keys")) {
-        std::fprintf(stderr, "tpmtls server: note: session tickets are not in this build; --ticket-keys is ignored\n");
+    // Session tickets (RFC 8446 §4.6.1): keys from --ticket-keys FILE (created when missing), so
+    // tickets survive restarts and are shared by instances; else a fresh key for this process.
+    if (auto path = options->value("ticket-keys")) {
+        if (::access(path->c_str(), F_OK) != 0) {
+            if (auto created = create_ticket_key_file(*path); !created) {
+                problem = {Exit::file, "cannot create --ticket-keys " + *path + ": " + created.error().reason, {}};
+                return fail();
+            }
+        }
+        auto keys = load_ticket_key_file(*path);
+        if (!keys) {
+            problem = {Exit::key, "--ticket-keys " + *path + ": " + keys.error().reason, {}};
+            return fail();
+        }
+        config.ticket_keys = *keys;
+    } else {
+        config.ticket_keys = TicketKeys::generate(system_random(), system_clock().unix_seconds());
     }
+    // RFC 8446 §8: each ticket resumes once (a replayed ClientHello gets a full handshake).
+    config.single_use_tickets = std::make_shared<TicketReplayCache>();
 
     SecretServer app(std::move(secret), config.client_auth != ClientAuthMode::off);
     auto server = TlsServer::listen(std::move(config), server_options, app.handlers());

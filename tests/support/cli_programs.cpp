@@ -15,8 +15,9 @@ PkiFiles::PkiFiles(const TestPki& pki)
       client_cert(dir.write("client.pem", pki.client.pem)),
       client_key(dir.write("client.key", pki.client.key.private_pem)) {}
 
-ServerProgram::ServerProgram(const PkiFiles& files, std::vector<std::string> extra, const std::string& address)
-    : address_(address), port_(free_loopback_port(address.find(':') != std::string::npos)) {
+ServerProgram::ServerProgram(const PkiFiles& files, std::vector<std::string> extra, const std::string& address,
+                             uint16_t port)
+    : address_(address), port_(port != 0 ? port : free_loopback_port(address.find(':') != std::string::npos)) {
     const std::string accept = connect_argument();
     std::vector<std::string> argv = {cli_path(), "server", "--accept", accept, "--cert", files.server_cert,
                                      "--key", files.server_key};

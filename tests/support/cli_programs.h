@@ -22,7 +22,9 @@ struct PkiFiles {
 class ServerProgram {
 public:
     // `tpmtls server --accept ADDRESS:PORT --cert --key [extra...]`; waits for "listening on".
-    ServerProgram(const PkiFiles& files, std::vector<std::string> extra, const std::string& address = "127.0.0.1");
+    // Port 0: a free one (pass a previous server's port to restart on it).
+    ServerProgram(const PkiFiles& files, std::vector<std::string> extra, const std::string& address = "127.0.0.1",
+                  uint16_t port = 0);
     uint16_t port() const { return port_; }
     // "127.0.0.1:PORT" / "[::1]:PORT", for --connect.
     std::string connect_argument() const;
