@@ -13,6 +13,7 @@
 #include "tls13/crypto/verify.h"
 #include "tls13/secret.h"
 #include "tls13/signer.h"
+#include "tls13/trace.h"
 #include "tls13/types.h"
 #include "tls13/x509.h"
 
@@ -86,6 +87,8 @@ struct ClientConfig {
     // when it has not expired and its suite's hash matches a suite we offer. Whether the server
     // accepted it shows in SessionInfo::resumed.
     std::optional<SessionTicket> resume;
+    // Study features (tls13/trace.h): sees messages, key-schedule steps, records and alerts.
+    std::shared_ptr<TraceObserver> trace;
 };
 
 struct ServerConfig {
@@ -110,6 +113,8 @@ struct ServerConfig {
     // Non-null: each ticket is accepted once (§8 anti-replay); shared by the connections of one
     // server.
     std::shared_ptr<TicketReplayCache> single_use_tickets;
+    // Study features (tls13/trace.h). TlsServer sets one per connection (ServerOptions::trace_for).
+    std::shared_ptr<TraceObserver> trace;
 };
 
 // The outcome of a handshake, for the application and for traces.
