@@ -42,6 +42,7 @@ struct ServerConnection {
     Bytes pending;  // protected bytes not yet written to the socket
     size_t pending_offset = 0;
     SteadyClock::time_point accepted;
+    SteadyClock::duration handshake_time{};
     SteadyClock::time_point last_activity;
     SteadyClock::time_point closing_since;
     bool reported_connected = false;
@@ -68,6 +69,9 @@ using detail::ServerConnection;
 uint64_t ConnectionView::id() const { return connection_.id; }
 const std::string& ConnectionView::peer() const { return connection_.peer; }
 const SessionInfo& ConnectionView::session() const { return connection_.tls->session(); }
+std::chrono::microseconds ConnectionView::handshake_time() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(connection_.handshake_time);
+}
 
 Status ConnectionView::send(ByteView data) {
     TRY(connection_.tls->send(data));
@@ -154,11 +158,19 @@ void TlsServer::Impl::accept_all() {
         c->id = next_id++;
         c->peer = net::peer_name(fd.get());
         c->accepted = c->last_activity = SteadyClock::now();
-        c->tls = Connection::server(config, *random, *clock);
+        ServerConfig connection_config = config;
+        if (options.trace_for) {
+            if (auto trace = options.trace_for(c->id, c->peer)) connection_config.trace = std::move(trace);
+        }
+        c->tls = Connection::server(std::move(connection_config), *random, *clock);
         if (!c->tls || !c->tls->start() || !watch(fd.get(), c->id, EPOLLIN)) continue;
         c->registered_events = EPOLLIN;
         c->fd = std::move(fd);
-        connections.emplace(c->id, std::move(c));
+        ServerConnection& added = *connections.emplace(c->id, std::move(c)).first->second;
+        if (handlers.on_accepted) {
+            ConnectionView handle(added);
+            handlers.on_accepted(handle);
+        }
     }
 }
 
@@ -201,6 +213,7 @@ void TlsServer::Impl::after_receive(ServerConnection& c) {
     ConnectionView handle(c);
     if (c.tls->is_connected() && !c.reported_connected) {
         c.reported_connected = true;
+        c.handshake_time = SteadyClock::now() - c.accepted;
         if (handlers.on_connected) handlers.on_connected(handle, c.tls->session());
     }
     const Bytes data = c.tls->take_application_data();
@@ -328,6 +341,7 @@ Result<std::unique_ptr<TlsServer>> TlsServer::listen(ServerConfig config, Server
 }
 
 uint16_t TlsServer::port() const { return impl_->port; }
+size_t TlsServer::connection_count() const { return impl_->connections.size(); }
 
 void TlsServer::stop() {
     // Only an atomic store and write(2): both async-signal-safe.

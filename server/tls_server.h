@@ -33,6 +33,9 @@ struct ServerOptions {
     std::chrono::milliseconds handshake_timeout{10'000};  // accept -> client Finished
     std::chrono::milliseconds idle_timeout{120'000};      // connected, nothing received
     std::chrono::milliseconds close_timeout{5'000};       // our last bytes still unwritten
+    // Study features: an observer for each new connection (id, peer), e.g. a trace whose lines
+    // carry the connection's id. Null or returning null: ServerConfig::trace is used.
+    std::function<std::shared_ptr<TraceObserver>(uint64_t id, const std::string& peer)> trace_for;
 };
 
 // What a handler may do with the connection it was called for. Valid only during the call.
@@ -43,6 +46,8 @@ public:
     uint64_t id() const;
     const std::string& peer() const;  // "127.0.0.1 port 51234"
     const SessionInfo& session() const;
+    // From accept to the client's Finished (zero before the handshake completed).
+    std::chrono::microseconds handshake_time() const;
     // Queues application data; it is written when the handler returns.
     Status send(ByteView data);
     // RFC 8446 §4.6.3
@@ -55,6 +60,8 @@ private:
 };
 
 struct ServerHandlers {
+    // A connection was accepted (before any byte of its handshake). Optional.
+    std::function<void(ConnectionView&)> on_accepted;
     // The handshake completed (the client's Finished verified; its identity, if any, verified).
     std::function<void(ConnectionView&, const SessionInfo&)> on_connected;
     // Application data from the client.
@@ -80,6 +87,8 @@ public:
     Status run();
     // Thread-safe and async-signal-safe: sets a flag and wakes run().
     void stop();
+    // Connections open right now (for tests and status lines).
+    size_t connection_count() const;
 
     struct Impl;
     explicit TlsServer(std::unique_ptr<Impl> impl);

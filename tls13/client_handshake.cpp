@@ -203,6 +203,7 @@ ClientHandshake::Next ClientHandshake::on_server_hello(const HandshakeMessage& m
     // §7.1: no PSK, so the early secret is HKDF-Extract(0, 0).
     const EarlySecret early = early_secret(hash(), {});
     handshake_secret_ = TRY(handshake_secret(hash(), early, shared_secret.view()));
+    trace_key_schedule(context_.io, early, handshake_secret_);
     client_handshake_secret_ = TRY(client_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));
     server_handshake_secret_ = TRY(server_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));
     // Appendix A.1: K_recv = handshake. The diagram moves K_send only after the server Finished
@@ -322,12 +323,14 @@ ClientHandshake::Next ClientHandshake::on_finished(const Finished& message, Byte
     TrafficSecret client_application = TRY(client_application_traffic_secret(hash(), master, server_finished_hash));
     TrafficSecret server_application = TRY(server_application_traffic_secret(hash(), master, server_finished_hash));
     ExporterMasterSecret exporter = TRY(exporter_master_secret(hash(), master, server_finished_hash));
+    trace_key_schedule(context_.io, master, exporter);
 
     TRY(send_second_flight());
 
     // §7.1: the resumption master secret hashes through the client Finished.
     const Bytes client_finished_hash = TRY(transcript_.hash());
     resumption_master_secret_ = TRY(resumption_master_secret(hash(), master, client_finished_hash));
+    context_.io.trace_secret(TraceSecret::resumption_master_secret, resumption_master_secret_);
     application_keys_ = ApplicationKeys(Role::client, *suite_, std::move(client_application),
                                         std::move(server_application), std::move(exporter));
     // Appendix A.1: K_send = K_recv = application.

@@ -69,6 +69,14 @@ private:
     Status set_write_secret(const CipherSuiteInfo& suite, const TrafficSecret& secret) override;
     Status set_read_secret(const CipherSuiteInfo& suite, const TrafficSecret& secret) override;
     void allow_change_cipher_spec(bool allowed) override;
+    void trace_secret(TraceSecret which, const Secret& value) override;
+
+    // Trace hooks (tls13/trace.h); each does nothing without an observer.
+    void trace_handshake(TraceDirection direction, ByteView whole_message);
+    void trace_alert(TraceDirection direction, AlertLevel level, const Alert& alert);
+    void trace_traffic_secret(TraceDirection direction, const CipherSuiteInfo& suite, const TrafficSecret& secret);
+    // Brackets one processing call for the trace's timing (processing(true) ... processing(false)).
+    class TraceStep;
 
     Status process_records();
     Status on_record(const Record& record);
@@ -90,6 +98,13 @@ private:
     bool alert_received_ = false;
     std::optional<Alert> error_;
     uint64_t key_update_threshold_ = 0;  // 0: derive from the AEAD's §5.5 limit
+    // Study features: the observer, whose side we are, ClientHello.random (the key log's
+    // connection id) and how many keys each direction has had (which secret a key is).
+    std::shared_ptr<TraceObserver> trace_;
+    bool is_client_ = false;
+    HelloRandom client_random_{};
+    unsigned write_keys_ = 0;
+    unsigned read_keys_ = 0;
 };
 
 const char* to_string(Connection::State state);

@@ -43,6 +43,16 @@ Result<VerifiedCertificateVerify> verify_certificate_verify(const VerifiedChain&
                                                             std::span<const SignatureScheme> offered, Role signer_role,
                                                             ByteView transcript_hash);
 
+// Study features (tls13/trace.h): report the §7.1 extract steps to the trace.
+inline void trace_key_schedule(HandshakeIo& io, const EarlySecret& early, const HandshakeSecret& handshake) {
+    io.trace_secret(TraceSecret::early_secret, early);
+    io.trace_secret(TraceSecret::handshake_secret, handshake);
+}
+inline void trace_key_schedule(HandshakeIo& io, const MasterSecret& master, const ExporterMasterSecret& exporter) {
+    io.trace_secret(TraceSecret::master_secret, master);
+    io.trace_secret(TraceSecret::exporter_master_secret, exporter);
+}
+
 // §4.4.4: the whole Finished message for `base_key` (our handshake traffic secret).
 Result<Bytes> build_finished(HashAlgorithm alg, const TrafficSecret& base_key, ByteView transcript_hash);
 // §4.4.4: compared in constant time; a mismatch is decrypt_error.

@@ -11,6 +11,7 @@
 #include "tls13/cipher_suite.h"
 #include "tls13/crypto/verify.h"
 #include "tls13/signer.h"
+#include "tls13/trace.h"
 #include "tls13/types.h"
 #include "tls13/x509.h"
 
@@ -52,6 +53,8 @@ struct ClientConfig {
     Credentials credentials;  // for client authentication, if the server asks
     bool compatibility_mode = true;  // RFC 8446 §D.4: legacy_session_id and change_cipher_spec
     std::function<void(SessionTicket)> on_session_ticket;
+    // Study features (tls13/trace.h): sees messages, key-schedule steps, records and alerts.
+    std::shared_ptr<TraceObserver> trace;
 };
 
 struct ServerConfig {
@@ -64,6 +67,8 @@ struct ServerConfig {
     ClientAuthMode client_auth = ClientAuthMode::off;
     std::shared_ptr<const TrustStore> client_trust_anchors;
     std::vector<std::string> alpn;  // empty: ALPN not negotiated
+    // Study features (tls13/trace.h). TlsServer sets one per connection (ServerOptions::trace_for).
+    std::shared_ptr<TraceObserver> trace;
 };
 
 // The outcome of a handshake, for the application and for traces.

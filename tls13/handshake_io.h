@@ -13,6 +13,7 @@
 #include "tls13/handshake_config.h"
 #include "tls13/messages/handshake.h"
 #include "tls13/secret.h"
+#include "tls13/trace.h"
 
 namespace tpmtls {
 
@@ -29,6 +30,9 @@ public:
     virtual Status set_read_secret(const CipherSuiteInfo& suite, const TrafficSecret& secret) = 0;
     // The §5 window in which an unprotected change_cipher_spec is dropped.
     virtual void allow_change_cipher_spec(bool allowed) = 0;
+    // A key-schedule secret other than the traffic secrets installed above (early, handshake,
+    // master, exporter, resumption), for the trace and key log (tls13/trace.h); no-op by default.
+    virtual void trace_secret(TraceSecret /*which*/, const Secret& /*value*/) {}
 };
 
 // What both state machines get from their connection.

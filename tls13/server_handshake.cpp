@@ -153,6 +153,7 @@ Status ServerHandshake::send_server_hello(const ClientHello& hello, const Server
 
     const EarlySecret early = early_secret(alg, ByteView());  // no PSK yet (resumption issue)
     handshake_secret_ = TRY(handshake_secret(alg, early, shared.view()));
+    trace_key_schedule(context_.io, early, handshake_secret_);
     const Bytes hello_hash = TRY(transcript_.hash());
     client_handshake_secret_ = TRY(client_handshake_traffic_secret(alg, handshake_secret_, view(hello_hash)));
     server_handshake_secret_ = TRY(server_handshake_traffic_secret(alg, handshake_secret_, view(hello_hash)));
@@ -203,6 +204,7 @@ Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) 
     TrafficSecret server_application =
         TRY(server_application_traffic_secret(alg, master_secret_, view(server_finished_hash)));
     ExporterMasterSecret exporter = TRY(exporter_master_secret(alg, master_secret_, view(server_finished_hash)));
+    trace_key_schedule(context_.io, master_secret_, exporter);
     // §4.4.4 / Appendix A.2: we may send application data now; we read the client's handshake
     // keys until its Finished.
     TRY(context_.io.set_write_secret(suite(), server_application));
@@ -256,6 +258,7 @@ ServerHandshake::Next ServerHandshake::on_finished(const Finished& message, Byte
     TRY(context_.io.set_read_secret(suite(), client_application_secret_));
     const Bytes client_finished_hash = TRY(transcript_.hash());
     resumption_master_ = TRY(tpmtls::resumption_master_secret(alg, master_secret_, view(client_finished_hash)));
+    context_.io.trace_secret(TraceSecret::resumption_master_secret, resumption_master_);
     // §5: the compatibility CCS window closes with the peer's Finished.
     context_.io.allow_change_cipher_spec(false);
 

@@ -21,7 +21,10 @@ enum class Exit : int {
     usage = 2,     // bad command line
     tls = 3,       // the TLS handshake or connection failed (the alert is printed)
     tpm = 4,       // the TPM failed or refused (the decoded TSS2 text is printed)
-    network = 5,   // could not connect / listen (unreachable, refused, port in use)
+    network = 5,   // could not reach the peer (unreachable, refused, reset, timed out)
+    file = 6,      // a file named on the command line is missing or cannot be read
+    key = 7,       // the key (or certificate) file does not hold what it should
+    listen = 8,    // could not listen on the address (port in use, no permission)
 };
 
 struct OptionSpec {

@@ -1,0 +1,186 @@
+// `tpmtls client`: connects, authenticates with a TPM (or software) key when asked, sends one
+// request and prints the answer until the server closes (issue 7 point 1).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include "client/cli/command.h"
+#include "client/cli/tls_setup.h"
+#include "client/tls_client.h"
+
+namespace tpmtls::cli {
+namespace {
+
+const std::string client_description = std::string(
+    "Connects to a TLS 1.3 server, sends the request (default GET_SECRET; '--request -' sends\n"
+    "standard input as it is, e.g. printf 'GET / HTTP/1.0\\r\\n\\r\\n' | tpmtls client ... --request -)\n"
+    "and prints the answer until the server closes the connection.\n"
+    "--key takes a TPM key (a TSS2 PRIVATE KEY file or handle:0x81...; the TPM is reached through\n"
+    "--tcti, else $TPM2TOOLS_TCTI, $TCTI or tctildr's default) or a software PEM key.\n"
+    "--trace writes the decoded handshake to standard error; --keylog FILE (or $SSLKEYLOGFILE)\n"
+    "appends the secrets in the NSS key log format for Wireshark.\n\n") + std::string(exit_code_help);
+
+const CommandSpec spec{
+    .name = "client",
+    .summary = "connect to a TLS 1.3 server, optionally with a TPM client key",
+    .synopsis = "tpmtls client --connect HOST:PORT --cafile FILE [--cert FILE --key REF] [--tcti TCTI]\n"
+                "       [--servername NAME] [--alpn PROTO] [--groups LIST] [--ciphers LIST]\n"
+                "       [--request TEXT|-] [--trace [--show-secrets]] [--keylog FILE]\n"
+                "       [--session-store FILE] [--no-resume] [--timeout SECONDS]",
+    .description = client_description,
+    .options =
+        {
+            {"connect", "HOST:PORT", "server to connect to ([::1]:4433 for IPv6)"},
+            {"cafile", "FILE", "CA certificate(s) that must have issued the server's certificate"},
+            {"cert", "FILE", "our certificate chain (PEM), for client authentication"},
+            {"key", "REF", "our key: TSS2 key file, handle:0x81..., or a PEM private key"},
+            {"tcti", "TCTI", "TPM connection, e.g. swtpm:host=127.0.0.1,port=2321"},
+            {"servername", "NAME", "name sent in SNI and checked in the certificate (default: HOST)"},
+            {"alpn", "PROTO", "offer this ALPN protocol (repeatable)", true},
+            {"groups", "LIST", "key exchange groups, preferred first (x25519,secp256r1)"},
+            {"ciphers", "LIST", "cipher suites, preferred first (TLS_AES_128_GCM_SHA256,...)"},
+            {"request", "TEXT|-", "what to send (default GET_SECRET; - reads standard input)"},
+            {"trace", "", "print every handshake message, key-schedule step and timing to stderr"},
+            {"show-secrets", "", "with --trace: also print the secret values"},
+            {"keylog", "FILE", "append NSS key log lines (default: $SSLKEYLOGFILE)"},
+            {"session-store", "FILE", "keep session tickets in FILE and resume from them"},
+            {"no-resume", "", "do not resume from the session store (still store new tickets)"},
+            {"timeout", "SECONDS", "limit for connect, handshake and each read (default 10)"},
+        },
+};
+
+std::string read_stdin() {
+    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    return text;
+}
+
+// Why a connection attempt failed, as an exit code: a TPM that refused, an alert, or the network.
+Problem classify(const Alert& error, const HandshakeWatch& watch, const std::string& target) {
+    if (watch.signer_error()) return {Exit::tpm, "TPM signature failed: " + *watch.signer_error(), {}};
+    if (watch.alert()) return {Exit::tls, "TLS handshake with " + target + " failed: " + *watch.alert(), {}};
+    if (!watch.saw_messages()) return {Exit::network, "cannot connect to " + target + ": " + error.reason, {}};
+    return {Exit::network, "connection to " + target + " failed: " + error.reason, {}};
+}
+
+Exit run(std::span<const std::string> args) {
+    Exit exit = Exit::ok;
+    const auto options = parse_options(spec, args, exit);
+    if (!options) return exit;
+    quiet_tss_logging();
+    Problem problem;
+    auto fail = [&] { return report(spec.name, problem); };
+    auto usage = [&](std::string message) {
+        problem = {Exit::usage, std::move(message), "see `tpmtls client --help`"};
+        return fail();
+    };
+
+    if (!options->value("connect")) return usage("--connect HOST:PORT is required");
+    if (!options->value("cafile")) return usage("--cafile FILE is required (the CA that issued the server's certificate)");
+    if (options->has("cert") != options->has("key")) return usage("--cert and --key go together");
+    if (options->has("show-secrets") && !options->has("trace")) return usage("--show-secrets needs --trace");
+    std::string host;
+    uint16_t port = 0;
+    if (!parse_host_port(*options->value("connect"), false, host, port, problem)) return fail();
+    const std::string target = host + " port " + std::to_string(port);
+
+    std::chrono::milliseconds limit{10'000};
+    if (auto t = options->value("timeout")) {
+        char* end = nullptr;
+        const double seconds = std::strtod(t->c_str(), &end);
+        if (*end != '\0' || seconds <= 0 || seconds > 86400) return usage("--timeout takes seconds, e.g. 5 or 0.5");
+        limit = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+    }
+
+    std::string request = options->value_or("request", "GET_SECRET");
+    if (request == "-") request = read_stdin();
+
+    ClientConfig config;
+    config.trust_anchors = load_trust_store(*options->value("cafile"), problem);
+    if (!config.trust_anchors) return fail();
+    config.server_name = options->value_or("servername", "");
+    config.alpn = options->values("alpn");
+    if (auto list = options->value("groups")) {
+        auto groups = parse_groups(*list, problem);
+        if (!groups) return fail();
+        config.groups = *groups;
+    }
+    if (auto list = options->value("ciphers")) {
+        auto suites = parse_cipher_suites(*list, problem);
+        if (!suites) return fail();
+        config.cipher_suites = *suites;
+    }
+
+    // Observers: the watch (for the exit code), the trace, the key log.
+    auto watch = std::make_shared<HandshakeWatch>();
+    auto observers = std::make_shared<TraceFanout>();
+    observers->add(watch);
+    std::shared_ptr<TraceObserver> trace;
+    if (options->has("trace")) {
+        trace = make_text_trace("client", options->has("show-secrets"), stderr);
+        observers->add(trace);
+    }
+    auto keylog = open_keylog(options->value("keylog"), problem);
+    if (!keylog && !problem.message.empty()) return fail();
+    observers->add(keylog);
+    config.trace = observers;
+
+    if (options->has("cert")) {
+        auto chain = load_certificate_chain(*options->value("cert"), problem);
+        if (!chain) return fail();
+        auto signer = load_signer(*options->value("key"), options->value("tcti"), problem);
+        if (!signer) return fail();
+        config.credentials.chain = std::move(*chain);
+        config.credentials.signer = std::make_shared<WatchedSigner>(std::move(signer), trace, watch);
+    }
+
+    // INTEGRATION(store, resume): --session-store FILE / --no-resume plug in here: load the
+    // ticket store, set config.resume to its newest ticket for (servername, port, alpn) unless
+    // --no-resume, and set config.on_session_ticket to store new tickets.
+    if (options->has("session-store") || options->has("no-resume")) {
+        std::cerr << "tpmtls client: note: session resumption is not in this build; "
+                     "--session-store/--no-resume are ignored\n";
+    }
+
+    ClientTimeouts timeouts;
+    timeouts.connect = timeouts.handshake = timeouts.read = timeouts.write = limit;
+    auto client = TlsClient::connect(host, port, std::move(config), timeouts);
+    if (!client) {
+        problem = classify(client.error(), *watch, target);
+        return fail();
+    }
+    const SessionInfo& session = (*client)->session();
+    if (trace) {
+        std::fprintf(stderr, "connected: %s, %s, %s%s\n", to_string(session.suite).c_str(),
+                     to_string(session.group).c_str(), session.resumed ? "resumed" : "full handshake",
+                     session.peer_identity ? (", server \"" + session.peer_identity->subject + "\"").c_str() : "");
+    }
+
+    if (auto sent = (*client)->send(view(request)); !sent) {
+        problem = {watch->alert() ? Exit::tls : Exit::network, "sending the request failed: " + sent.error().to_string(), {}};
+        return fail();
+    }
+    for (;;) {
+        auto data = (*client)->receive();
+        if (!data) {
+            const bool tls = watch->alert().has_value();
+            problem = {tls ? Exit::tls : Exit::network,
+                       tls ? "the connection with " + target + " failed: " + *watch->alert()
+                           : "reading the answer failed: " + data.error().reason,
+                       {}};
+            std::fflush(stdout);
+            return fail();
+        }
+        if (data->empty()) break;  // the server's close_notify
+        std::fwrite(data->data(), 1, data->size(), stdout);
+        std::fflush(stdout);
+    }
+    (void)(*client)->close();
+    return Exit::ok;
+}
+
+const Registrar registrar{{spec.name, spec.summary, run}};
+
+}  // namespace
+}  // namespace tpmtls::cli
