@@ -185,7 +185,8 @@ private:
             for (const Extension& e : *their_extensions) {
                 const auto mine = find_extension(*our_extensions, e.type);
                 if (!mine)
-                    line(8, "extension " + extension_name(e.type) + ": only in the RFC's");
+                    line(8, "extension " + extension_name(e.type) + ": only in the RFC's" +
+                                (extension_recognised(e.type) ? " (RFC 8446 allows it here; ours does not send it)" : ""));
                 else if (!std::equal(mine->begin(), mine->end(), e.data.begin(), e.data.end()))
                     line(8, "extension " + extension_name(e.type) + ": in both, different contents");
                 else
