@@ -286,3 +286,50 @@ TEST_CASE("a second client process resumes from --session-store, also after a se
     ServerProgram restarted(files, {"--cafile", files.ca, "--ticket-keys", ticket_keys}, "127.0.0.1", port);
     CHECK(fetch(restarted, {}).find("resumed (PSK from a session ticket)") != std::string::npos);
 }
+
+TEST_CASE("tpmtls client --auth-file: a TPM key with an authorization value signs; a wrong value is one TPM error") {
+    Swtpm swtpm;
+    PkiFiles files;
+    const std::string auth = "correct horse";
+    std::string key_file, cert_file;
+    {
+        tpm::ContextOptions options;
+        options.tcti = swtpm.tcti();
+        auto ctx = tpm::TpmContext::open(options);
+        REQUIRE_MESSAGE(ctx, (ctx ? "" : ctx.error().to_string()));
+        auto blob = tpm::create_signing_key(**ctx, tpm::KeyAlgorithm::ecc_p256, view(auth));
+        REQUIRE_MESSAGE(blob, (blob ? "" : blob.error().to_string()));
+        auto pem = write_tss2_key_file(Tss2KeyFile{false, 0x40000001, blob->public_area, blob->private_area});
+        REQUIRE(pem);
+        key_file = files.dir.write("client-auth.tss2", *pem);
+        auto key = tpm::load_key(*ctx, *blob);
+        REQUIRE(key);
+        REQUIRE(key->set_auth(view(auth)));
+        auto signer = tpm::TpmSigner::create(std::move(*key));
+        REQUIRE(signer);
+        CertificateSpec spec;
+        spec.subject = "CN=tpm-device-auth, O=tpmtls tests";
+        spec.server_auth = false;
+        const auto issued = issue_certificate_for_public_key(spec, view((*signer)->public_key_der()), shared_test_pki().root);
+        cert_file = files.dir.write("client-auth.pem", issued.pem);
+    }
+    const std::string right = files.dir.write("auth.txt", auth + "\n");
+    const std::string wrong = files.dir.write("wrong.txt", "incorrect\n");
+    ServerProgram server(files, {"--cafile", files.ca});
+    auto client = [&](const std::string& auth_file) {
+        return run_command({cli_path(), "client", "--connect", server.connect_argument(), "--cafile", files.ca, "--cert",
+                            cert_file, "--key", key_file, "--tcti", swtpm.tcti(), "--auth-file", auth_file},
+                           milliseconds(30'000));
+    };
+    const CommandResult ok = client(right);
+    INFO(ok.transcript);
+    CHECK(ok.exit_status == 0);
+    CHECK(ok.out == "THIS_IS_THE_SECRET\n");
+
+    const CommandResult refused = client(wrong);
+    INFO(refused.transcript);
+    CHECK(refused.exit_status == 4);  // a TPM failure
+    CHECK(refused.out.empty());
+    CHECK(refused.err.find("authorization HMAC check failed") != std::string::npos);
+    CHECK(refused.err.find("wrong authorization value") != std::string::npos);
+}

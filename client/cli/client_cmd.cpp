@@ -37,6 +37,7 @@ const CommandSpec spec{
             {"cert", "FILE", "our certificate chain (PEM), for client authentication"},
             {"key", "REF", "our key: TSS2 key file, handle:0x81..., or a PEM private key"},
             {"tcti", "TCTI", "TPM connection, e.g. swtpm:host=127.0.0.1,port=2321"},
+            {"auth-file", "FILE", "the TPM key's authorization value (first line of FILE)"},
             {"servername", "NAME", "name sent in SNI and checked in the certificate (default: HOST)"},
             {"alpn", "PROTO", "offer this ALPN protocol (repeatable)", true},
             {"groups", "LIST", "key exchange groups, preferred first (x25519,secp256r1)"},
@@ -129,7 +130,10 @@ Exit run(std::span<const std::string> args) {
     if (options->has("cert")) {
         auto chain = load_certificate_chain(*options->value("cert"), problem);
         if (!chain) return fail();
-        auto signer = load_signer(*options->value("key"), options->value("tcti"), problem);
+        // The TPM is opened only if the server asks for a CertificateVerify: a handshake that
+        // resumes from --session-store sends no TPM command at all (RFC 8446 §2.2).
+        SignerOptions signer_options{options->value("tcti"), options->value("auth-file"), true, chain->front()};
+        auto signer = load_signer(*options->value("key"), signer_options, problem);
         if (!signer) return fail();
         config.credentials.chain = std::move(*chain);
         config.credentials.signer = std::make_shared<WatchedSigner>(std::move(signer), trace, watch);

@@ -17,6 +17,8 @@
 #include "tls13/software_signer.h"
 #include "tpm/key_file.h"
 #include "tpm/key_reference.h"
+#include "tpm/lazy_tpm_signer.h"
+#include "tpm/auth_value.h"
 
 namespace tpmtls::cli {
 
@@ -141,7 +143,7 @@ std::optional<std::vector<Bytes>> load_certificate_chain(const std::string& path
     return out;
 }
 
-std::shared_ptr<Signer> load_signer(const std::string& ref, const std::optional<std::string>& tcti, Problem& problem) {
+std::shared_ptr<Signer> load_signer(const std::string& ref, const SignerOptions& signer_options, Problem& problem) {
     bool tpm_key = ref.rfind("handle:", 0) == 0;
     if (!tpm_key) {
         auto data = read_file(ref, "--key", problem);
@@ -173,8 +175,25 @@ std::shared_ptr<Signer> load_signer(const std::string& ref, const std::optional<
         return nullptr;
     }
     tpm::ContextOptions options;
-    options.tcti = tcti;
-    auto signer = tpm::open_tpm_signer(*reference, options);
+    options.tcti = signer_options.tcti;
+    Secret auth;
+    if (signer_options.auth_file) {
+        auto read = tpm::read_auth_file(*signer_options.auth_file);
+        if (!read) {
+            problem = {Exit::file, "--auth-file " + *signer_options.auth_file + ": " + read.error().reason, {}};
+            return nullptr;
+        }
+        auth = std::move(*read);
+    }
+    if (signer_options.lazy) {
+        auto lazy = tpm::make_lazy_tpm_signer(*reference, options, auth.view(), view(signer_options.leaf_certificate));
+        if (!lazy) {
+            problem = {Exit::key, "TPM key " + ref + ": " + lazy.error().reason, {}};
+            return nullptr;
+        }
+        return *lazy;
+    }
+    auto signer = tpm::open_tpm_signer(*reference, options, auth.view());
     if (!signer) {
         problem = {Exit::tpm, "TPM key " + ref + ": " + signer.error().reason, {}};
         return nullptr;

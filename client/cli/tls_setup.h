@@ -41,10 +41,18 @@ std::shared_ptr<const TrustStore> load_trust_store(const std::string& path, Prob
 // PEM CERTIFICATE blocks (leaf first) or one DER certificate.
 std::optional<std::vector<Bytes>> load_certificate_chain(const std::string& path, Problem& problem);
 
+struct SignerOptions {
+    std::optional<std::string> tcti;       // --tcti
+    std::optional<std::string> auth_file;  // --auth-file: the TPM key's authorization value
+    // For a TPM key: open the TPM only at the first CertificateVerify (tpm/lazy_tpm_signer.h),
+    // so a resumed handshake sends no TPM command. Needs the leaf certificate (DER).
+    bool lazy = false;
+    Bytes leaf_certificate;
+};
+
 // REF: "handle:0x81000001" or a TSS2 PRIVATE KEY file (the TPM, through `tcti`), or a software
 // key file (PEM "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY", or DER).
-std::shared_ptr<Signer> load_signer(const std::string& ref, const std::optional<std::string>& tcti,
-                                    Problem& problem);
+std::shared_ptr<Signer> load_signer(const std::string& ref, const SignerOptions& options, Problem& problem);
 
 // "x25519,secp256r1" / "TLS_AES_128_GCM_SHA256,..." by the RFC names.
 std::optional<std::vector<NamedGroup>> parse_groups(const std::string& list, Problem& problem);

@@ -47,6 +47,7 @@ const CommandSpec spec{
             {"cert", "FILE", "our certificate chain (PEM, leaf first)"},
             {"key", "REF", "our key: PEM private key, TSS2 key file or handle:0x81..."},
             {"tcti", "TCTI", "TPM connection for a TPM key"},
+            {"auth-file", "FILE", "the TPM key's authorization value (first line of FILE)"},
             {"cafile", "FILE", "CA certificate(s) that issue client certificates"},
             {"client-auth", "MODE", "off, optional or required (default: required with --cafile)"},
             {"secret-file", "FILE", "the secret GET_SECRET returns (default THIS_IS_THE_SECRET)"},
@@ -266,7 +267,8 @@ Exit run(std::span<const std::string> args) {
             return std::static_pointer_cast<TraceObserver>(fanout);
         };
     }
-    auto signer = load_signer(*options->value("key"), options->value("tcti"), problem);
+    SignerOptions signer_options{options->value("tcti"), options->value("auth-file"), false, {}};
+    auto signer = load_signer(*options->value("key"), signer_options, problem);
     if (!signer) return fail();
     config.credentials.signer = std::move(signer);
 
