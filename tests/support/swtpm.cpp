@@ -1,6 +1,8 @@
 #include "support/swtpm.h"
 
 #include <arpa/inet.h>
+#include <csignal>
+#include <cstdlib>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,6 +37,7 @@ uint16_t free_loopback_port_pair() {
 
 Swtpm::Swtpm() {
     REQUIRE_MESSAGE(!find_program("swtpm").empty(), "swtpm is not installed (apt install swtpm)");
+    ::setenv("TSS2_LOG", "all+NONE", 0);  // 0: a TSS2_LOG the user set wins
     // A port pair can be taken between the probe and swtpm's bind: try a few pairs.
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = free_loopback_port_pair();
@@ -51,6 +54,12 @@ Swtpm::Swtpm() {
 
 Swtpm::~Swtpm() {
     if (process_) process_->stop();
+}
+
+void Swtpm::kill() {
+    REQUIRE_MESSAGE(process_->running(), "swtpm already gone: " << process_->transcript());
+    REQUIRE(::kill(process_->pid(), SIGKILL) == 0);
+    REQUIRE_MESSAGE(process_->wait(milliseconds(5000)).has_value(), "swtpm survived SIGKILL");
 }
 
 std::string Swtpm::tcti() const { return "swtpm:host=127.0.0.1,port=" + std::to_string(port_); }
