@@ -16,21 +16,50 @@ constexpr size_t read_chunk = 16384 + 256 + 5;
 
 std::string ms_text(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
 
+// Offers a stored ticket and routes new ones into the store (and to the application's callback).
+// Returns whether a ticket is offered.
+bool use_ticket_store(ClientConfig& config, uint16_t port, const std::shared_ptr<TicketStore>& store,
+                      const std::shared_ptr<size_t>& tickets_received) {
+    auto on_ticket = [application = std::move(config.on_session_ticket), tickets_received,
+                      store](const TicketKey& key, SessionTicket ticket) {
+        ++*tickets_received;
+        if (application) application(ticket);  // a copy: SessionTicket's copy clones the PSK
+        if (store) store->put(key, std::move(ticket));
+    };
+    if (!store) {
+        config.on_session_ticket = [on_ticket](SessionTicket ticket) { on_ticket({}, std::move(ticket)); };
+        return config.resume.has_value();
+    }
+    const TicketKey key = TicketKey::for_connection(config.server_name, port, config.alpn);
+    config.on_session_ticket = [on_ticket, key](SessionTicket ticket) { on_ticket(key, std::move(ticket)); };
+    if (!config.resume) config.resume = store->take(key);
+    return config.resume.has_value();
+}
+
 }  // namespace
 
-TlsClient::TlsClient(Token, net::UniqueFd fd, std::unique_ptr<Connection> connection, const ClientTimeouts& timeouts)
-    : fd_(std::move(fd)), connection_(std::move(connection)), timeouts_(timeouts) {}
+TlsClient::TlsClient(Token, net::UniqueFd fd, std::unique_ptr<Connection> connection, const ClientTimeouts& timeouts,
+                     bool resumption_offered, std::shared_ptr<size_t> tickets_received)
+    : fd_(std::move(fd)),
+      connection_(std::move(connection)),
+      timeouts_(timeouts),
+      resumption_offered_(resumption_offered),
+      tickets_received_(std::move(tickets_received)) {}
 
 TlsClient::~TlsClient() = default;
 
 Result<std::unique_ptr<TlsClient>> TlsClient::connect(std::string_view host, uint16_t port, ClientConfig config,
-                                                      const ClientTimeouts& timeouts, Random& random,
+                                                      const ConnectOptions& options, Random& random,
                                                       const Clock& clock) {
     if (config.server_name.empty()) config.server_name = std::string(host);
-    net::UniqueFd fd = TRY(net::connect_tcp(host, port, timeouts.connect));
+    net::UniqueFd fd = TRY(net::connect_tcp(host, port, options.timeouts.connect));
+    // Only now: a ticket taken for a connection that never came up would be lost.
+    auto tickets_received = std::make_shared<size_t>(0);
+    const bool resumption_offered = use_ticket_store(config, port, options.tickets, tickets_received);
     std::unique_ptr<Connection> connection = Connection::client(std::move(config), random, clock);
     if (!connection) return fail(AlertDescription::internal_error, "could not create the client connection");
-    auto client = std::make_unique<TlsClient>(Token{}, std::move(fd), std::move(connection), timeouts);
+    auto client = std::make_unique<TlsClient>(Token{}, std::move(fd), std::move(connection), options.timeouts,
+                                              resumption_offered, std::move(tickets_received));
     TRY(client->handshake());
     return client;
 }
@@ -118,6 +147,17 @@ Result<Bytes> TlsClient::receive() {
         const bool progressed = TRY(read_and_process(deadline));
         if (!progressed) return net::transport_error("read timed out after " + ms_text(timeouts_.read));
     }
+}
+
+Result<bool> TlsClient::wait_for_ticket(std::chrono::milliseconds timeout) {
+    const net::Deadline deadline(timeout);
+    while (*tickets_received_ == 0) {
+        if (connection_->state() == Connection::State::failed) return connection_error("the connection");
+        if (eof_ || connection_->peer_closed()) return false;
+        const bool progressed = TRY(read_and_process(deadline));
+        if (!progressed) return false;
+    }
+    return true;
 }
 
 Status TlsClient::key_update(bool request_peer_update) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "client/socket.h"
+#include "client/ticket_store.h"
 #include "tls13/clock.h"
 #include "tls13/connection.h"
 #include "tls13/crypto/random.h"
@@ -24,6 +25,21 @@ struct ClientTimeouts {
     std::chrono::milliseconds write{10'000};     // one send() waiting for the socket to drain
 };
 
+// How connect() behaves beyond the TLS configuration.
+struct ConnectOptions {
+    ClientTimeouts timeouts;
+    // Resumption (RFC 8446 §2.2). With a store: connect() takes the newest unexpired ticket kept
+    // for (config.server_name, port, config.alpn) once the TCP connection is up and offers it
+    // (ClientConfig::resume, unless the caller set one), and every NewSessionTicket the server
+    // sends on this connection is put into the store (the application's own on_session_ticket
+    // still gets a copy). Null: resumption off. TicketStore::open(options) makes one, in memory
+    // or on a file that survives restarts.
+    std::shared_ptr<TicketStore> tickets;
+
+    ConnectOptions() = default;
+    ConnectOptions(const ClientTimeouts& t) : timeouts(t) {}  // NOLINT: connect(..., timeouts) reads naturally
+};
+
 class TlsClient {
     struct Token {
         explicit Token() = default;
@@ -31,7 +47,8 @@ class TlsClient {
 
 public:
     // Only connect() can make the token: a TlsClient always comes out of a finished handshake.
-    TlsClient(Token, net::UniqueFd fd, std::unique_ptr<Connection> connection, const ClientTimeouts& timeouts);
+    TlsClient(Token, net::UniqueFd fd, std::unique_ptr<Connection> connection, const ClientTimeouts& timeouts,
+              bool resumption_offered, std::shared_ptr<size_t> tickets_received);
     ~TlsClient();
     TlsClient(const TlsClient&) = delete;
     TlsClient& operator=(const TlsClient&) = delete;
@@ -40,7 +57,7 @@ public:
     // An empty config.server_name becomes `host`, which SNI carries and the certificate must name.
     // `random` and `clock` must outlive the client.
     static Result<std::unique_ptr<TlsClient>> connect(std::string_view host, uint16_t port, ClientConfig config,
-                                                      const ClientTimeouts& timeouts = {},
+                                                      const ConnectOptions& options = {},
                                                       Random& random = system_random(),
                                                       const Clock& clock = system_clock());
 
@@ -54,6 +71,16 @@ public:
     Status key_update(bool request_peer_update);
     // RFC 8446 §6.1: close_notify, then shutdown of our sending side. Idempotent.
     Status close();
+
+    // NewSessionTickets arrive after the handshake (RFC 8446 §4.6.1), read along with
+    // application data by receive(). This reads until at least one has arrived on this
+    // connection or `timeout` passed (false then). Application data read meanwhile is kept for
+    // receive().
+    Result<bool> wait_for_ticket(std::chrono::milliseconds timeout);
+    // NewSessionTickets received on this connection so far.
+    size_t tickets_received() const { return *tickets_received_; }
+    // Whether connect() offered a ticket; session().resumed tells whether the server took it.
+    bool resumption_offered() const { return resumption_offered_; }
 
     const SessionInfo& session() const { return connection_->session(); }
     bool peer_closed() const { return connection_->peer_closed(); }
@@ -72,6 +99,8 @@ private:
     net::UniqueFd fd_;
     std::unique_ptr<Connection> connection_;
     ClientTimeouts timeouts_;
+    bool resumption_offered_ = false;
+    std::shared_ptr<size_t> tickets_received_;  // shared with the connection's ticket callback
     bool handshake_done_ = false;
     bool closed_ = false;
     bool eof_ = false;

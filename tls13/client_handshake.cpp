@@ -4,10 +4,12 @@
 #include <optional>
 
 #include "tls13/client_hello_builder.h"
+#include "tls13/client_psk.h"
 #include "tls13/client_server_hello.h"
 #include "tls13/crypto/key_exchange.h"
 #include "tls13/extensions/alpn.h"
 #include "tls13/extensions/negotiation.h"
+#include "tls13/extensions/pre_shared_key.h"
 #include "tls13/handshake_common.h"
 #include "tls13/transcript.h"
 
@@ -54,6 +56,7 @@ private:
     Next begin();
     Next on_server_hello(const HandshakeMessage& message);
     Next on_hello_retry_request(const ServerHello& retry, ByteView whole);
+    Status accept_server_psk(const ServerHello& hello);
     Next on_encrypted_extensions(const EncryptedExtensions& message, ByteView whole);
     Next on_certificate_request(const CertificateRequest& message, ByteView whole);
     Next on_certificate(const Certificate& message, ByteView whole);
@@ -82,6 +85,8 @@ private:
     ClientHello client_hello_;
     std::unique_ptr<KeyExchange> key_exchange_;
     std::optional<CipherSuite> retry_suite_;  // set by a HelloRetryRequest
+    std::optional<PskOffer> psk_offer_;       // the ticket offered in the last ClientHello (§4.2.11)
+    bool resumed_ = false;                    // the server accepted it: no Certificate/CertificateVerify
     bool change_cipher_spec_sent_ = false;
 
     std::optional<CipherSuiteInfo> suite_;
@@ -170,6 +175,7 @@ ClientHandshake::Next ClientHandshake::begin() {
     // §4.2.8: one share, for our most preferred group; a HelloRetryRequest may ask for another.
     TRY(new_key_share(config_.groups.front()));
     session_.server_name = sni_host_name(config_.server_name);
+    psk_offer_ = psk_offer_for(config_, context_.clock.unix_seconds());
     TRY(send_client_hello());
     // §5: from the first ClientHello on, the peer's compatibility change_cipher_spec is dropped.
     context_.io.allow_change_cipher_spec(true);
@@ -192,16 +198,18 @@ ClientHandshake::Next ClientHandshake::on_server_hello(const HandshakeMessage& m
     // illegal_parameter alert."
     if (retry_suite_ && hello.cipher_suite != *retry_suite_)
         return fail(AlertDescription::illegal_parameter, "ServerHello cipher suite differs from the HelloRetryRequest's");
+    suite_ = cipher_suite_info(hello.cipher_suite);
+    TRY(accept_server_psk(hello));
     const KeyShareEntry share = TRY(server_key_share(hello, parameters_.key_share.group));
     const Secret shared_secret = TRY(key_exchange_->shared_secret(view(share.key_exchange)));
     key_exchange_.reset();
 
-    suite_ = cipher_suite_info(hello.cipher_suite);
     TRY(transcript_.set_algorithm(hash()));
     TRY(transcript_.add(message.whole));
     const Bytes hello_hash = TRY(transcript_.hash());
-    // §7.1: no PSK, so the early secret is HKDF-Extract(0, 0).
-    const EarlySecret early = early_secret(hash(), {});
+    // §7.1: the early secret is HKDF-Extract(0, PSK), or HKDF-Extract(0, 0) without one.
+    const EarlySecret early = early_secret(hash(), resumed_ ? psk_offer_->ticket.psk.view() : ByteView());
+    psk_offer_.reset();
     handshake_secret_ = TRY(handshake_secret(hash(), early, shared_secret.view()));
     client_handshake_secret_ = TRY(client_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));
     server_handshake_secret_ = TRY(server_handshake_traffic_secret(hash(), handshake_secret_, hello_hash));
@@ -218,6 +226,26 @@ ClientHandshake::Next ClientHandshake::on_server_hello(const HandshakeMessage& m
     return ClientState::wait_encrypted_extensions;
 }
 
+Status ClientHandshake::accept_server_psk(const ServerHello& hello) {
+    auto data = find_extension(hello.extensions, ExtensionType::pre_shared_key);
+    if (!data) return ok();  // a full handshake (check_server_hello_common: we offered it, if present)
+    const uint16_t selected = TRY(decode_pre_shared_key_server_hello(*data));
+    // §4.2.11: "Clients MUST verify that the server's selected_identity is within the range
+    // supplied by the client, that the server selected a cipher suite indicating a Hash
+    // associated with the PSK ... If these values are not consistent, the client MUST abort
+    // the handshake with an illegal_parameter alert."
+    if (!psk_offer_ || selected != 0)
+        return fail(AlertDescription::illegal_parameter, "server selected a PSK identity we did not offer");
+    if (hash() != psk_offer_->hash)
+        return fail(AlertDescription::illegal_parameter, "server selected a suite whose hash is not the PSK's");
+    resumed_ = true;
+    session_.resumed = true;
+    // §2.2: the resumed session is authenticated by the PSK; the server identity is the one the
+    // full handshake verified.
+    session_.peer_identity = psk_offer_->ticket.server_identity;
+    return ok();
+}
+
 ClientHandshake::Next ClientHandshake::on_hello_retry_request(const ServerHello& retry, ByteView whole) {
     RetryRequest request = TRY(check_hello_retry_request(retry, config_.groups, parameters_.key_share.group));
     retry_suite_ = retry.cipher_suite;
@@ -231,6 +259,9 @@ ClientHandshake::Next ClientHandshake::on_hello_retry_request(const ServerHello&
     // cookie.
     if (request.group) TRY(new_key_share(*request.group));
     parameters_.cookie = std::move(request.cookie);
+    // §4.1.2: the PSK is offered again with a new age and binder, or removed when it cannot be
+    // used with the suite the HelloRetryRequest names.
+    if (psk_offer_ && psk_offer_->hash != hash()) psk_offer_.reset();
     // §D.4: the compatibility change_cipher_spec goes right before the second ClientHello.
     TRY(send_compatibility_change_cipher_spec());
     TRY(send_client_hello());
@@ -250,7 +281,8 @@ ClientHandshake::Next ClientHandshake::on_encrypted_extensions(const EncryptedEx
     }
     // An empty server_name here (RFC 6066 §3) only acknowledges the name we sent.
     TRY(transcript_.add(whole));
-    return ClientState::wait_cert_cr;
+    // Appendix A.1: "Using PSK" goes from WAIT_EE straight to WAIT_FINISHED.
+    return resumed_ ? ClientState::wait_finished : ClientState::wait_cert_cr;
 }
 
 ClientHandshake::Next ClientHandshake::on_certificate_request(const CertificateRequest& message, ByteView whole) {
@@ -307,8 +339,10 @@ ClientHandshake::Next ClientHandshake::on_certificate_verify(const CertificateVe
 }
 
 ClientHandshake::Next ClientHandshake::on_finished(const Finished& message, ByteView whole) {
-    // STYLE.md §12: WAIT_FINISHED is reached only with a verified CertificateVerify.
-    if (!server_signature_) return fail(AlertDescription::internal_error, "Finished without a verified CertificateVerify");
+    // STYLE.md §12: WAIT_FINISHED is reached only with a verified CertificateVerify, or with the
+    // PSK the server proved it knows by accepting (its Finished, checked next, depends on it).
+    if (!server_signature_ && !resumed_)
+        return fail(AlertDescription::internal_error, "Finished without a verified CertificateVerify");
     // §4.4.4: over the transcript through CertificateVerify; decrypt_error on mismatch.
     const Bytes through_certificate_verify = TRY(transcript_.hash());
     TRY(verify_finished(hash(), server_handshake_secret_, through_certificate_verify, message));
@@ -348,11 +382,13 @@ ClientHandshake::Next ClientHandshake::on_new_session_ticket(const NewSessionTic
     ticket.lifetime_seconds = message.ticket_lifetime;
     ticket.age_add = message.ticket_age_add;
     ticket.received_ms = context_.clock.monotonic_ms();
+    ticket.received_unix_seconds = context_.clock.unix_seconds();
     if (auto data = find_extension(message.extensions, ExtensionType::early_data))
         ticket.max_early_data = TRY(decode_early_data_new_session_ticket(*data));
     ticket.psk = TRY(resumption_psk(hash(), resumption_master_secret_, view(message.ticket_nonce)));
     ticket.server_name = config_.server_name;
     ticket.alpn = session_.alpn;
+    ticket.server_identity = session_.peer_identity;
     config_.on_session_ticket(std::move(ticket));
     return ClientState::connected;
 }
@@ -370,6 +406,7 @@ Status ClientHandshake::new_key_share(NamedGroup group) {
 
 Status ClientHandshake::send_client_hello() {
     client_hello_ = TRY(build_client_hello(config_, parameters_));
+    if (psk_offer_) TRY(add_psk_offer(client_hello_, *psk_offer_, transcript_, context_.clock.unix_seconds()));
     const Bytes whole = TRY(encode_handshake(client_hello_));
     return send_message(view(whole));
 }

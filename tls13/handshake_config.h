@@ -10,6 +10,7 @@
 #include "tls13/bytes.h"
 #include "tls13/cipher_suite.h"
 #include "tls13/crypto/verify.h"
+#include "tls13/secret.h"
 #include "tls13/signer.h"
 #include "tls13/types.h"
 #include "tls13/x509.h"
@@ -25,17 +26,43 @@ struct Credentials {
     bool present() const { return !chain.empty() && signer != nullptr; }
 };
 
-// A NewSessionTicket as the client keeps it (RFC 8446 §4.6.1): the resumption issue stores these.
+class TicketKeys;         // tls13/ticket_keys.h
+class TicketReplayCache;  // tls13/ticket_replay_cache.h
+
+// RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)";
+// clients MUST NOT cache a ticket longer either.
+inline constexpr uint32_t max_ticket_lifetime_seconds = 604800;
+
+// A NewSessionTicket as the client keeps it (RFC 8446 §4.6.1), with what a later ClientHello
+// needs to offer it as a resumption PSK (§4.2.11) and what the resumed session reports.
+// Copying clones the PSK (an intended second live copy, e.g. ClientConfig::resume).
 struct SessionTicket {
-    CipherSuite suite{};
-    Bytes ticket;
+    CipherSuite suite{};        // the suite of the connection that got it: its hash binds the PSK
+    Bytes ticket;               // the PskIdentity.identity to send
     uint32_t lifetime_seconds = 0;
     uint32_t age_add = 0;
-    uint64_t received_ms = 0;   // Clock::monotonic_ms() when it arrived
+    uint64_t received_ms = 0;            // Clock::monotonic_ms() when it arrived (this process)
+    int64_t received_unix_seconds = 0;   // Clock::unix_seconds() when it arrived (survives restarts)
     uint32_t max_early_data = 0;
     Secret psk;                 // resumption PSK for this ticket (wiped with the ticket)
     std::string server_name;
     std::string alpn;
+    // The server's identity verified in the full handshake that issued the ticket: a resumed
+    // session has no Certificate, so SessionInfo::peer_identity is restored from here.
+    std::optional<PeerIdentity> server_identity;
+
+    SessionTicket() = default;
+    SessionTicket(const SessionTicket& other);
+    SessionTicket& operator=(const SessionTicket& other);
+    SessionTicket(SessionTicket&&) noexcept = default;
+    SessionTicket& operator=(SessionTicket&&) noexcept = default;
+    ~SessionTicket() = default;
+
+    // Ticket age in milliseconds at `now_unix_seconds` (§4.2.11: "the time since the client
+    // learned about the server configuration"); wall-clock so a restored store ages correctly.
+    uint64_t age_ms(int64_t now_unix_seconds) const;
+    // §4.6.1: past its lifetime (or the 7-day cap), or from the future (a clock gone backwards).
+    bool expired(int64_t now_unix_seconds) const;
 };
 
 struct ClientConfig {
@@ -52,6 +79,10 @@ struct ClientConfig {
     Credentials credentials;  // for client authentication, if the server asks
     bool compatibility_mode = true;  // RFC 8446 §D.4: legacy_session_id and change_cipher_spec
     std::function<void(SessionTicket)> on_session_ticket;
+    // A ticket to resume with (RFC 8446 §2.2, §4.2.11): offered as the only PSK, psk_dhe_ke,
+    // when it has not expired and its suite's hash matches a suite we offer. Whether the server
+    // accepted it shows in SessionInfo::resumed.
+    std::optional<SessionTicket> resume;
 };
 
 struct ServerConfig {
@@ -64,6 +95,17 @@ struct ServerConfig {
     ClientAuthMode client_auth = ClientAuthMode::off;
     std::shared_ptr<const TrustStore> client_trust_anchors;
     std::vector<std::string> alpn;  // empty: ALPN not negotiated
+
+    // Session tickets (RFC 8446 §4.6.1) and resumption (§4.2.11). Null: no tickets are sent
+    // and offered PSKs are ignored (a full handshake).
+    std::shared_ptr<TicketKeys> ticket_keys;
+    unsigned tickets = 2;                             // NewSessionTickets after the client Finished
+    uint32_t ticket_lifetime_seconds = 7200;          // capped at max_ticket_lifetime_seconds
+    uint32_t ticket_age_tolerance_ms = 10'000;        // §4.2.11: window for the obfuscated age
+    bool allow_psk_ke = false;  // §4.2.9 psk_ke (no (EC)DHE, no forward secrecy): off by default
+    // Non-null: each ticket is accepted once (§8 anti-replay); shared by the connections of one
+    // server.
+    std::shared_ptr<TicketReplayCache> single_use_tickets;
 };
 
 // The outcome of a handshake, for the application and for traces.

@@ -1,7 +1,11 @@
 #include "tls13/server_handshake.h"
 
+#include <algorithm>
+#include <array>
+
 #include "tls13/extensions/alpn.h"
 #include "tls13/extensions/negotiation.h"
+#include "tls13/extensions/pre_shared_key.h"
 #include "tls13/extensions/server_name.h"
 
 namespace tpmtls {
@@ -60,7 +64,7 @@ ServerHandshake::Next ServerHandshake::dispatch(const HandshakeMessage& message)
             break;
         case State::connected:
             // §4.6: the only post-handshake message a client sends us is KeyUpdate (we never
-            // send post_handshake_auth or NewSessionTicket yet).
+            // offer post_handshake_auth; NewSessionTicket only goes the other way).
             if (message.type == HandshakeType::key_update) return on_key_update(TRY(decode_key_update(message.body)));
             break;
         default:
@@ -104,6 +108,12 @@ ServerHandshake::Next ServerHandshake::on_client_hello(const ClientHello& hello,
         // §5: from the first ClientHello on, a peer's compatibility-mode CCS is dropped.
         context_.io.allow_change_cipher_spec(true);
     }
+    // RECVD_CH: a resumption PSK is judged on the ClientHello that gets our ServerHello (after a
+    // HelloRetryRequest, the second one, whose binder covers the first exchange too, §4.2.11.2).
+    // Its binder is checked against the transcript before this ClientHello.
+    if (negotiated.client_share)
+        psk_ = TRY(accept_resumption_psk(config_, hello, whole, transcript_, suite(), negotiated.server_name,
+                                         context_.clock.unix_seconds()));
     TRY(transcript_.add(whole));
     // RECVD_CH: no share for the group we want means asking for it (once; the second
     // ClientHello must carry it, negotiate_client_hello checks).
@@ -114,7 +124,8 @@ ServerHandshake::Next ServerHandshake::on_client_hello(const ClientHello& hello,
     // NEGOTIATED -> WAIT_FLIGHT2 -> (no 0-RTT) WAIT_CERT or WAIT_FINISHED
     TRY(send_server_hello(hello, negotiated));
     TRY(send_server_flight(negotiated));
-    return config_.client_auth == ClientAuthMode::off ? State::wait_finished : State::wait_cert;
+    if (psk_ || config_.client_auth == ClientAuthMode::off) return State::wait_finished;
+    return State::wait_cert;
 }
 
 // RFC 8446 §4.1.4: the HelloRetryRequest names the suite and the group we want.
@@ -137,21 +148,32 @@ Status ServerHandshake::send_hello_retry_request(const ClientHello& hello, const
 // RFC 8446 §4.1.3, then the handshake keys of §7.1.
 Status ServerHandshake::send_server_hello(const ClientHello& hello, const ServerNegotiation& negotiated) {
     const HashAlgorithm alg = suite().hash;
-    const auto key_exchange = TRY(generate_key_exchange(negotiated.group, context_.random));
-    // §4.2.8: the client's share is checked here (illegal_parameter), before we send anything.
-    const Secret shared = TRY(key_exchange->shared_secret(view(negotiated.client_share->key_exchange)));
+    // §4.2.9: psk_ke resumes without (EC)DHE; every other handshake has a key share.
+    const bool with_dhe = !psk_ || psk_->mode == PskKeyExchangeMode::psk_dhe_ke;
+    std::unique_ptr<KeyExchange> key_exchange;
+    Secret shared;
+    if (with_dhe) {
+        key_exchange = TRY(generate_key_exchange(negotiated.group, context_.random));
+        // §4.2.8: the client's share is checked here (illegal_parameter), before we send anything.
+        shared = TRY(key_exchange->shared_secret(view(negotiated.client_share->key_exchange)));
+    }
 
     ServerHello reply;
     context_.random.fill(reply.random);
     reply.legacy_session_id_echo = hello.legacy_session_id;
     reply.cipher_suite = suite().suite;
-    const KeyShareEntry server_share{negotiated.group, to_bytes(key_exchange->public_key())};
-    reply.extensions.push_back(TRY(encode_key_share_server_hello(server_share)));
+    // The order of RFC 8448 §4: pre_shared_key, key_share, supported_versions.
+    if (psk_) reply.extensions.push_back(TRY(encode_pre_shared_key_server_hello(psk_->selected_identity)));
+    if (with_dhe) {
+        const KeyShareEntry server_share{negotiated.group, to_bytes(key_exchange->public_key())};
+        reply.extensions.push_back(TRY(encode_key_share_server_hello(server_share)));
+    }
     reply.extensions.push_back(TRY(encode_supported_versions_server_hello(tls13_version)));
     TRY(send(encode_handshake(reply)));
     TRY(send_change_cipher_spec_once(hello));
 
-    const EarlySecret early = early_secret(alg, ByteView());  // no PSK yet (resumption issue)
+    // §7.1: Early Secret = HKDF-Extract(0, PSK), with PSK = 0 in a full handshake.
+    const EarlySecret early = early_secret(alg, psk_ ? psk_->ticket.resumption_psk.view() : ByteView());
     handshake_secret_ = TRY(handshake_secret(alg, early, shared.view()));
     const Bytes hello_hash = TRY(transcript_.hash());
     client_handshake_secret_ = TRY(client_handshake_traffic_secret(alg, handshake_secret_, view(hello_hash)));
@@ -163,7 +185,13 @@ Status ServerHandshake::send_server_hello(const ClientHello& hello, const Server
     session_.group = negotiated.group;
     session_.server_name = negotiated.server_name.value_or("");
     session_.alpn = negotiated.alpn ? std::string(negotiated.alpn->begin(), negotiated.alpn->end()) : "";
-    session_.own_signature_scheme = negotiated.signature_scheme;
+    if (psk_) {
+        // §2.2: the PSK stands for the full handshake's authentication, client identity included.
+        session_.resumed = true;
+        session_.peer_identity = psk_->ticket.client_identity;
+    } else {
+        session_.own_signature_scheme = negotiated.signature_scheme;
+    }
     return ok();
 }
 
@@ -171,13 +199,13 @@ Status ServerHandshake::send_server_hello(const ClientHello& hello, const Server
 // (§4.3-§4.4), then our application write key (§7.1: "server_application_traffic_secret_0"
 // over ClientHello...server Finished).
 Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) {
-    const HashAlgorithm alg = suite().hash;
     EncryptedExtensions encrypted;
     // RFC 6066 §3: a server that used the name answers with an empty server_name.
     if (negotiated.server_name) encrypted.extensions.push_back(encode_server_name_encrypted_extensions());
     if (negotiated.alpn) encrypted.extensions.push_back(TRY(encode_alpn_encrypted_extensions(view(*negotiated.alpn))));
     TRY(send(encode_handshake(encrypted)));
 
+    if (psk_) return send_finished_and_application_keys();
     if (config_.client_auth != ClientAuthMode::off) {
         // §4.3.2: an empty context during the handshake; the schemes we verify, for the
         // CertificateVerify and for the chain.
@@ -192,8 +220,14 @@ Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) 
     const Bytes certificate_hash = TRY(transcript_.hash());
     TRY(send(build_certificate_verify(*config_.credentials.signer, negotiated.signature_scheme, Role::server,
                                       view(certificate_hash))));
-    const Bytes certificate_verify_hash = TRY(transcript_.hash());
-    TRY(send(build_finished(alg, server_handshake_secret_, view(certificate_verify_hash))));
+    return send_finished_and_application_keys();
+}
+
+// Finished (§4.4.4), then our application write key (§7.1).
+Status ServerHandshake::send_finished_and_application_keys() {
+    const HashAlgorithm alg = suite().hash;
+    const Bytes through_last = TRY(transcript_.hash());
+    TRY(send(build_finished(alg, server_handshake_secret_, view(through_last))));
 
     master_secret_ = TRY(master_secret(alg, handshake_secret_));
     handshake_secret_.wipe();
@@ -266,7 +300,41 @@ ServerHandshake::Next ServerHandshake::on_finished(const Finished& message, Byte
     client_handshake_secret_.wipe();
     client_application_secret_.wipe();
     master_secret_.wipe();
+    TRY(send_session_tickets());
+    psk_.reset();
     return State::connected;
+}
+
+// RFC 8446 §4.6.1: `tickets` NewSessionTickets, each with its own nonce and PSK
+// HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length), sealed
+// into the ticket with what a resumption must restore (client identity included).
+Status ServerHandshake::send_session_tickets() {
+    if (!config_.ticket_keys || config_.tickets == 0) return ok();
+    const uint32_t lifetime = std::min(config_.ticket_lifetime_seconds, max_ticket_lifetime_seconds);
+    for (unsigned i = 0; i < config_.tickets; ++i) {
+        NewSessionTicket message;
+        message.ticket_lifetime = lifetime;
+        std::array<uint8_t, 4> age_add{};
+        context_.random.fill(age_add);
+        message.ticket_age_add = static_cast<uint32_t>(age_add[0]) << 24 | static_cast<uint32_t>(age_add[1]) << 16 |
+                                 static_cast<uint32_t>(age_add[2]) << 8 | age_add[3];
+        // Unique within this connection, which is all §4.6.1 asks.
+        message.ticket_nonce = {static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+        TicketContents contents;
+        contents.suite = suite().suite;
+        contents.resumption_psk = TRY(resumption_psk(suite().hash, resumption_master_, view(message.ticket_nonce)));
+        contents.created_unix_seconds = context_.clock.unix_seconds();
+        contents.age_add = message.ticket_age_add;
+        contents.lifetime_seconds = lifetime;
+        contents.alpn = session_.alpn;
+        contents.server_name = session_.server_name;
+        contents.client_identity = session_.peer_identity;
+        message.ticket = TRY(config_.ticket_keys->seal(contents, context_.random));
+        // Post-handshake: not part of the transcript (§4.4.1), under the application keys.
+        const Bytes whole = TRY(encode_handshake(message));
+        TRY(context_.io.send_handshake(view(whole)));
+    }
+    return ok();
 }
 
 // CONNECTED (§4.6.3).

@@ -28,6 +28,9 @@
 //                                        CONNECTED
 //
 // RECVD_CH, NEGOTIATED and WAIT_FLIGHT2 are passed through inside one on_message() call.
+// With a resumption PSK accepted (§4.2.11) NEGOTIATED sends no CertificateRequest, Certificate
+// or CertificateVerify and WAIT_FLIGHT2 goes to WAIT_FINISHED ("No auth"); after the client
+// Finished, CONNECTED sends the NewSessionTickets (§4.6.1).
 // make_server_handshake (tls13/handshake_io.h) returns one of these.
 #pragma once
 
@@ -37,6 +40,7 @@
 #include "tls13/handshake_common.h"
 #include "tls13/crypto/key_exchange.h"
 #include "tls13/server_negotiation.h"
+#include "tls13/server_psk.h"
 #include "tls13/transcript.h"
 
 namespace tpmtls {
@@ -76,6 +80,8 @@ private:
     Status send_hello_retry_request(const ClientHello& hello, const ServerNegotiation& negotiated);
     Status send_server_hello(const ClientHello& hello, const ServerNegotiation& negotiated);
     Status send_server_flight(const ServerNegotiation& negotiated);
+    Status send_finished_and_application_keys();
+    Status send_session_tickets();  // §4.6.1, after the client Finished
     const CipherSuiteInfo& suite() const { return *suite_; }
 
     ServerConfig config_;
@@ -89,6 +95,8 @@ private:
     Bytes legacy_session_id_;                       // echoed; the second ClientHello keeps it
     std::optional<NamedGroup> hello_retry_group_;  // the group our HelloRetryRequest asked for
     bool change_cipher_spec_sent_ = false;          // §D.4: at most one, after our first message
+    // §4.2.11: the ticket whose PSK this handshake uses; absent in a full handshake.
+    std::optional<AcceptedPsk> psk_;
 
     // The handshake secrets, from ServerHello on.
     HandshakeSecret handshake_secret_;
