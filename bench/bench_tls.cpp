@@ -4,15 +4,17 @@
 // issue's targets are reported as met or not met.
 //
 // Usage: bench_tls [--count N] [--warmup N] [--tcti CONF] [--presets all|none|a,b] [--scenarios a,b]
-//                  [--out-dir DIR] [--pcap FILE] [--throughput-seconds S] [--quick]
+//                  [--out-dir DIR] [--pcap FILE] [--throughput-seconds S] [--cli PATH] [--quick]
 //   --tcti CONF     a real TPM ("device:/dev/tpmrm0"): used as is, no swtpm, no proxy, no presets.
 //                   Default: a fresh swtpm started like the tests' fixture, behind the TPM proxy.
 //   --presets       TPM latency presets to run the TPM scenarios again under (tls_bench/
 //                   tpm_latency_proxy.cpp): swtpm st33ktpm slb9672 ftpm npct750 slb9670; default all.
 //   --scenarios     memory full_tpm resumed_tpm full_software server_only process_full_tpm
-//                   process_resumed_tpm process_full_software process_floor openssl_full_tpm
-//                   openssl_resumed_tpm openssl_full_software openssl_floor server_throughput
-//                   (default: all).
+//                   process_resumed_tpm process_resumed_tpm_tmpfs cli_full_tpm cli_resumed_tpm
+//                   process_full_software process_floor openssl_full_tpm openssl_resumed_tpm
+//                   openssl_full_software openssl_floor server_throughput (default: all).
+//   --cli PATH      the `tpmtls` command for cli_* (default: build/<preset>/tpmtls beside bench/);
+//                   those scenarios are listed as not run when it has no `client` subcommand.
 //   --pcap FILE     this process's own TPM traffic also goes through tpm2-tss's pcap TCTI into FILE
 //                   (the quick test decodes it with tshark and compares with the proxy's counts).
 //   --quick         5 handshakes after 1 warm-up, swtpm preset only, 0.3 s of throughput.
@@ -48,7 +50,7 @@ std::vector<std::string> split_list(const std::string& text) {
 
 const char* const usage =
     "usage: bench_tls [--count N] [--warmup N] [--tcti CONF] [--presets all|none|a,b] [--scenarios a,b]\n"
-    "                 [--out-dir DIR] [--pcap FILE] [--throughput-seconds S] [--quick]\n";
+    "                 [--out-dir DIR] [--pcap FILE] [--throughput-seconds S] [--cli PATH] [--quick]\n";
 
 BenchOptions parse(int argc, char** argv) {
     BenchOptions o;
@@ -71,6 +73,7 @@ BenchOptions parse(int argc, char** argv) {
         else if (arg == "--scenarios") for (const auto& s : split_list(value())) o.scenarios.insert(s);
         else if (arg == "--out-dir") o.out_dir = value();
         else if (arg == "--pcap") o.pcap_file = value();
+        else if (arg == "--cli") o.cli_path = value();
         else if (arg == "--throughput-seconds") throughput = std::atof(value().c_str());
         else if (arg == "--quick") quick = true;
         else if (arg == "--help" || arg == "-h") {

@@ -4,14 +4,18 @@
 
 namespace tpmtls::bench {
 
-Result<std::unique_ptr<BenchServer>> BenchServer::start(ServerConfig config) {
+Result<std::unique_ptr<BenchServer>> BenchServer::start(ServerConfig config, Reply reply) {
     auto bench = std::make_unique<BenchServer>();
     BenchServer* self = bench.get();
     ServerHandlers handlers;
-    handlers.on_connected = [self](ConnectionView& connection, const SessionInfo& session) {
+    handlers.on_connected = [self, reply](ConnectionView& connection, const SessionInfo& session) {
         ++self->handshakes_;
         if (session.resumed) ++self->resumed_;
         if (session.peer_identity) ++self->authenticated_;
+        if (reply == Reply::close_at_once) connection.close();
+    };
+    handlers.on_data = [](ConnectionView& connection, ByteView) {
+        (void)connection.send(view(std::string_view("ok\n")));
         connection.close();
     };
     handlers.on_closed = [self](uint64_t, const std::optional<Alert>& error) {

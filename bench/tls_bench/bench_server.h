@@ -1,7 +1,8 @@
 // The server every socket scenario talks to: our TlsServer on a loopback port, on its own thread.
 // Each connection is closed (close_notify) as soon as its handshake completes, so a client that
 // waits for the server to close (ours, or `openssl s_client -ign_eof`) has received everything the
-// server sends after the handshake (NewSessionTickets too) and ends at the same point. It counts
+// server sends after the handshake (NewSessionTickets too) and ends at the same point. For clients
+// that send a request first (`tpmtls client`), Reply::after_request answers it, then closes. It counts
 // the handshakes it completed, the resumed ones and those that authenticated a client, so a
 // scenario can check that what it measured really happened.
 #pragma once
@@ -18,7 +19,8 @@ namespace tpmtls::bench {
 class BenchServer {
 public:
     // Fails (with the reason) if the server cannot listen.
-    static Result<std::unique_ptr<BenchServer>> start(ServerConfig config);
+    enum class Reply : uint8_t { close_at_once, after_request };
+    static Result<std::unique_ptr<BenchServer>> start(ServerConfig config, Reply reply = Reply::close_at_once);
     ~BenchServer();  // stop() and join
     BenchServer(const BenchServer&) = delete;
     BenchServer& operator=(const BenchServer&) = delete;

@@ -29,6 +29,7 @@ struct BenchOptions {
     std::string out_dir = ".";
     std::optional<std::string> pcap_file;  // our process's TPM traffic through tpm2-tss's pcap TCTI
     double throughput_seconds = 3.0;
+    std::string cli_path;  // the `tpmtls` command for the cli_* scenarios (default: beside bench/)
     std::string command_line;
 
     bool wants(const std::string& group) const { return scenarios.empty() || scenarios.count(group) > 0; }

@@ -13,16 +13,23 @@
 #include "tls_bench/scenarios.h"
 #include "tls_bench/spawn.h"
 #include "tpm/key_reference.h"
+#include "tpm/lazy_tpm_signer.h"
 
 namespace tpmtls::bench {
 namespace {
 
 struct ProcessCase {
+    ProcessCase(std::string name_, std::string key_, bool resumed_, std::vector<std::string> argv_, std::string note_,
+                std::string store_dir_ = {})
+        : name(std::move(name_)), key(std::move(key_)), resumed(resumed_), argv(std::move(argv_)),
+          note(std::move(note_)), store_dir(std::move(store_dir_)) {}
     std::string name;
     std::string key;  // tpm, software, none (the process floor: no connection at all)
     bool resumed = false;
-    std::vector<std::string> argv;  // without --port
+    std::vector<std::string> argv;  // without the port
     std::string note;
+    std::string store_dir;  // resumed: where the ticket store file goes (default: the run's TempDir)
+    bool cli = false;       // `tpmtls client`: --connect 127.0.0.1:PORT, --session-store, a request
 };
 
 void run_process_case(BenchEnvironment& env, const ProcessCase& c) {
@@ -34,31 +41,25 @@ void run_process_case(BenchEnvironment& env, const ProcessCase& c) {
     result.resumed = c.resumed;
     result.preset = env.preset;
     result.note = c.note;
-    if (c.resumed && !resumption_available()) {
-        result.available = false;
-        result.unavailable = resumption_unavailable_reason();
-        env.report.scenarios.push_back(result);
-        return;
-    }
     const bool connects = c.key != "none";
     std::unique_ptr<BenchServer> server;
     std::vector<std::string> argv = c.argv;
     if (connects) {
         ServerConfig config = env.server_config(ClientAuthMode::required);
-        if (c.resumed) {
-            auto enabled = enable_server_tickets(config);
-            if (!enabled) die("server tickets: " + enabled.error().to_string());
-        }
-        auto started = BenchServer::start(std::move(config));
+        if (c.resumed) enable_server_tickets(config);
+        auto started = BenchServer::start(std::move(config),
+                                          c.cli ? BenchServer::Reply::after_request : BenchServer::Reply::close_at_once);
         if (!started) die("starting the server: " + started.error().to_string());
         server = std::move(*started);
-        argv.push_back("--port");
-        argv.push_back(std::to_string(server->port()));
+        if (c.cli) {
+            argv.insert(argv.end(), {"--connect", "127.0.0.1:" + std::to_string(server->port())});
+        } else {
+            argv.insert(argv.end(), {"--port", std::to_string(server->port())});
+        }
     }
-    if (c.resumed) {
-        argv.push_back("--store");
-        argv.push_back(env.dir.file(c.name + "-" + env.preset + ".store"));
-    }
+    const std::string store =
+        (c.store_dir.empty() ? env.dir.path() : c.store_dir) + "/" + c.name + "-" + env.preset + ".store";
+    if (c.resumed) argv.insert(argv.end(), {c.cli ? "--session-store" : "--store", store});
     const int total = env.options.warmup + env.options.count + (c.resumed ? 1 : 0);
     std::vector<int64_t> wall;
     int64_t cpu = 0;
@@ -75,7 +76,14 @@ void run_process_case(BenchEnvironment& env, const ProcessCase& c) {
         if (measured) {
             wall.push_back(run.wall.count());
             cpu += run.cpu.count();
-            if (c.resumed && server->resumed() == resumed_before) die(c.name + ": the child did not resume");
+            if (c.resumed && server->resumed() == resumed_before) {
+                // Reported, not fatal: the rest of the run still says what it can.
+                env.progress.end();
+                result.available = false;
+                result.unavailable = "the client process did not resume (" + argv.front() + ")";
+                env.report.scenarios.push_back(std::move(result));
+                return;
+            }
         }
         env.progress.step(i + 1);
     }
@@ -93,7 +101,20 @@ void run_process_case(BenchEnvironment& env, const ProcessCase& c) {
     if (server && server->handshakes() != static_cast<uint64_t>(total))
         die(c.name + ": the server completed " + std::to_string(server->handshakes()) + " handshakes, expected " +
             std::to_string(total));
+    if (c.resumed) {
+        std::error_code ignored;
+        std::filesystem::remove(store, ignored);
+        std::filesystem::remove(store + ".lock", ignored);
+    }
     env.report.scenarios.push_back(std::move(result));
+}
+
+// The `tpmtls` command beside bench/ (or --cli), if it has a `client` subcommand.
+std::string tpmtls_cli(const BenchEnvironment& env) {
+    std::string path = env.options.cli_path;
+    if (path.empty()) path = (std::filesystem::path(self_executable()).parent_path().parent_path() / "tpmtls").string();
+    if (!std::filesystem::exists(path)) return {};
+    return run_process({path, "client", "--help"}).exit_status == 0 ? path : std::string();
 }
 
 template <class T>
@@ -124,7 +145,37 @@ void run_process_scenarios(BenchEnvironment& env, bool software_too) {
     if (env.options.wants("process_full_tpm")) run_process_case(env, {"process_full_tpm", "tpm", false, tpm_client, note});
     if (env.options.wants("process_resumed_tpm"))
         run_process_case(env, {"process_resumed_tpm", "tpm", true, tpm_client,
-                               "bench_tls child-client with a ticket store file; the TPM is opened only for a full handshake"});
+                               "bench_tls child-client, ticket store file (written atomically with fsync) in the run's "
+                               "temporary directory; the TPM is opened only for a full handshake"});
+    // The same on tmpfs: what the store's fsyncs cost on this machine's disk.
+    if (env.options.wants("process_resumed_tpm_tmpfs") && std::filesystem::is_directory("/dev/shm"))
+        run_process_case(env, {"process_resumed_tpm_tmpfs", "tpm", true, tpm_client,
+                               "as process_resumed_tpm, with the ticket store on tmpfs (/dev/shm)", "/dev/shm"});
+    // The product's own client, `tpmtls client` (issue 7), when this build has it.
+    const std::string cli = tpmtls_cli(env);
+    const std::vector<std::string> cli_client = {cli, "client", "--cafile", env.root_pem, "--servername", "localhost",
+                                                 "--cert", env.tpm_cert_pem, "--key", env.tpm_key_file, "--tcti", env.tcti};
+    for (bool resumed : {false, true}) {
+        const std::string name = resumed ? "cli_resumed_tpm" : "cli_full_tpm";
+        if (!env.options.wants(name)) continue;
+        if (cli.empty()) {
+            ScenarioResult missing;
+            missing.name = name;
+            missing.stack = "tpmtls";
+            missing.mode = "new process";
+            missing.key = "tpm";
+            missing.resumed = resumed;
+            missing.preset = env.preset;
+            missing.available = false;
+            missing.unavailable = "no `tpmtls client` in this build (issue 7, branch programs)";
+            env.report.scenarios.push_back(missing);
+            continue;
+        }
+        ProcessCase c{name, "tpm", resumed, cli_client,
+                      std::string("tpmtls client (GET_SECRET, answer, close)") + (resumed ? " with --session-store" : "")};
+        c.cli = true;
+        run_process_case(env, c);
+    }
     if (!software_too) return;
     if (env.options.wants("process_full_software"))
         run_process_case(env, {"process_full_software", "software", false,
@@ -133,11 +184,11 @@ void run_process_scenarios(BenchEnvironment& env, bool software_too) {
                                "bench_tls child-client with a software key file"});
     if (env.options.wants("process_floor")) {
         // Our smallest process: the tpmtls command's `version` when it is built, else bench_tls.
-        const std::filesystem::path cli = std::filesystem::path(self).parent_path().parent_path() / "tpmtls";
+        const std::filesystem::path command = std::filesystem::path(self).parent_path().parent_path() / "tpmtls";
         std::vector<std::string> argv = {self, "child-noop"};
         std::string what = "bench_tls child-noop: exec and exit";
-        if (std::filesystem::exists(cli)) {
-            argv = {cli.string(), "version"};
+        if (std::filesystem::exists(command)) {
+            argv = {command.string(), "version"};
             what = "tpmtls version: exec and exit";
         }
         run_process_case(env, {"process_floor", "none", false, argv, what});
@@ -166,24 +217,19 @@ int child_client_main(int argc, char** argv) {
     config.server_name = "localhost";
     config.trust_anchors = std::make_shared<const TrustStore>(must(TrustStore::from_pem_or_der(view(read_file(ca))), "CA"));
     config.credentials.chain = {read_file(cert)};
-    if (!store.empty()) {
-        // HOOK: with a store the TPM must be opened lazily (only for a full handshake); the
-        // resumption API decides how (resumption.cpp).
-        auto used = use_ticket_store(config, store, port);
-        if (!used) {
-            std::fprintf(stderr, "bench_tls child-client: %s\n", used.error().to_string().c_str());
-            return 1;
-        }
-    }
-    if (!tpm_key.empty() && !config.credentials.signer) {
+    if (!tpm_key.empty()) {
+        // As `tpmtls client` does: the key is opened at the first CertificateVerify, so a
+        // resumed connection never talks to the TPM (RFC 8446 §2.2: no CertificateVerify).
         tpm::ContextOptions options;
         options.tcti = tcti;
-        tpm::KeyReference reference = must(tpm::parse_key_reference(tpm_key), "key reference");
-        config.credentials.signer = must(tpm::open_tpm_signer(reference, options), "opening the TPM key");
+        const tpm::KeyReference reference = must(tpm::parse_key_reference(tpm_key), "key reference");
+        config.credentials.signer =
+            must(tpm::make_lazy_tpm_signer(reference, options, {}, view(config.credentials.chain.front())), "TPM key");
     } else if (!software_key.empty()) {
         config.credentials.signer = must(SoftwareSigner::from_key(view(read_file(software_key))), "software key");
     }
-    auto client = must(TlsClient::connect("127.0.0.1", port, std::move(config)), "handshake");
+    const ConnectOptions options = store.empty() ? ConnectOptions{} : options_with_ticket_store(store);
+    auto client = must(TlsClient::connect("127.0.0.1", port, std::move(config), options), "handshake");
     for (int reads = 0; reads < 16 && !client->peer_closed(); ++reads) {
         auto data = must(client->receive(), "reading");
         if (data.empty()) break;

@@ -50,6 +50,23 @@ std::string per_handshake(const std::optional<uint64_t>& total, int count) {
 
 bool is_timed(const ScenarioResult& s) { return s.name != "memory" && s.name != "server_throughput"; }
 
+// The scenarios in the plot and the per-preset table, in this order, when the run has them.
+const char* const plotted[] = {"full_software",       "full_tpm",         "resumed_tpm",
+                               "process_full_tpm",    "process_resumed_tpm", "process_resumed_tpm_tmpfs",
+                               "cli_full_tpm",        "cli_resumed_tpm",  "openssl_full_tpm",
+                               "openssl_resumed_tpm"};
+
+std::vector<std::string> plotted_columns(const Report& r, const std::vector<std::string>& presets) {
+    std::vector<std::string> columns;
+    for (const char* name : plotted)
+        for (const auto& p : presets)
+            if (r.find(name, p) != nullptr) {
+                columns.emplace_back(name);
+                break;
+            }
+    return columns;
+}
+
 }  // namespace
 
 Summary summarize(std::vector<int64_t> v) {
@@ -127,34 +144,43 @@ void print_markdown(const Report& r) {
                     static_cast<long long>(s.handshakes_per_second.value_or(0)));
     }
 
-    // Per preset: what resumption saves, and ours against OpenSSL in the same run.
-    std::set<std::string> presets;
-    for (const auto& s : r.scenarios) presets.insert(s.preset);
-    std::printf("\n## By TPM latency preset (medians, ms)\n\n");
-    std::printf("| preset | ours in-process full | ours resumed | ours new process full | ours new process resumed | "
-                "openssl full | openssl resumed | ours/openssl full (process) | ours/openssl resumed |\n");
-    std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
-    for (const auto& preset : latency_preset_order(presets)) {
-        auto cell = [&](const char* name) -> std::string {
-            const ScenarioResult* s = r.find(name, preset);
-            if (s == nullptr) return "n/a";
-            char buffer[32];
-            std::snprintf(buffer, sizeof buffer, "%.2f", ms(s->wall.median_ns));
-            return buffer;
-        };
-        auto ratio = [&](const char* ours, const char* theirs) -> std::string {
-            const ScenarioResult* a = r.find(ours, preset);
-            const ScenarioResult* b = r.find(theirs, preset);
+    // Per preset: every TPM scenario's median, what resumption saves, ours against OpenSSL.
+    std::set<std::string> preset_set;
+    for (const auto& s : r.scenarios) preset_set.insert(s.preset);
+    const auto presets = latency_preset_order(preset_set);
+    const auto columns = plotted_columns(r, presets);
+    std::printf("\n## By TPM latency preset (medians, ms; the same numbers as the plot)\n\n| preset |");
+    for (const auto& c : columns) std::printf(" %s |", c.c_str());
+    std::printf(" resumed saves (new process) | ours/openssl full (new process) | ours/openssl resumed |\n|---|");
+    for (size_t i = 0; i < columns.size() + 3; ++i) std::printf("--:|");
+    std::printf("\n");
+    for (const auto& preset : presets) {
+        std::printf("| %s |", preset.c_str());
+        for (const auto& c : columns) {
+            const ScenarioResult* s = r.find(c, preset);
+            if (s == nullptr) std::printf(" n/a |");
+            else std::printf(" %.2f |", ms(s->wall.median_ns));
+        }
+        auto ratio = [&](const char* a_name, const char* b_name) -> std::string {
+            const ScenarioResult* a = r.find(a_name, preset);
+            const ScenarioResult* b = r.find(b_name, preset);
             if (a == nullptr || b == nullptr || b->wall.median_ns == 0) return "n/a";
             char buffer[32];
             std::snprintf(buffer, sizeof buffer, "%.2fx",
                           static_cast<double>(a->wall.median_ns) / static_cast<double>(b->wall.median_ns));
             return buffer;
         };
-        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", preset.c_str(), cell("full_tpm").c_str(),
-                    cell("resumed_tpm").c_str(), cell("process_full_tpm").c_str(), cell("process_resumed_tpm").c_str(),
-                    cell("openssl_full_tpm").c_str(), cell("openssl_resumed_tpm").c_str(),
-                    ratio("process_full_tpm", "openssl_full_tpm").c_str(),
+        std::string saves = "n/a";
+        const ScenarioResult* full = r.find("process_full_tpm", preset);
+        const ScenarioResult* resumed = r.find("process_resumed_tpm_tmpfs", preset);
+        if (resumed == nullptr) resumed = r.find("process_resumed_tpm", preset);
+        if (full && resumed) {
+            char buffer[64];
+            std::snprintf(buffer, sizeof buffer, "%.2f ms (%s)", ms(full->wall.median_ns - resumed->wall.median_ns),
+                          resumed->name == "process_resumed_tpm_tmpfs" ? "tmpfs store" : "disk store");
+            saves = buffer;
+        }
+        std::printf(" %s | %s | %s |\n", saves.c_str(), ratio("process_full_tpm", "openssl_full_tpm").c_str(),
                     ratio("process_resumed_tpm", "openssl_resumed_tpm").c_str());
     }
 
@@ -255,10 +281,6 @@ std::string report_csv(const Report& r) {
     return o.str();
 }
 
-// The TPM scenarios, one bar each, grouped by preset.
-const char* const plotted[] = {"full_software", "full_tpm",         "resumed_tpm",     "process_full_tpm",
-                               "process_resumed_tpm", "openssl_full_tpm", "openssl_resumed_tpm"};
-
 bool write_text(const std::string& path, const std::string& text) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     f << text;
@@ -286,21 +308,15 @@ std::vector<std::string> write_files(const Report& r, const std::string& dir) {
     std::set<std::string> preset_set;
     for (const auto& s : r.scenarios) preset_set.insert(s.preset);
     const auto presets = latency_preset_order(preset_set);
-    std::vector<const char*> columns;
-    for (const char* name : plotted)
-        for (const auto& p : presets)
-            if (r.find(name, p) != nullptr) {
-                columns.push_back(name);
-                break;
-            }
+    const auto columns = plotted_columns(r, presets);
     if (columns.empty()) return written;
     std::ostringstream data;
     data << "preset";
-    for (const char* c : columns) data << ' ' << c;
+    for (const auto& c : columns) data << ' ' << c;
     data << '\n';
     for (const auto& p : presets) {
         data << p;
-        for (const char* c : columns) {
+        for (const auto& c : columns) {
             const ScenarioResult* s = r.find(c, p);
             if (s == nullptr) {
                 data << " NaN";
@@ -315,7 +331,7 @@ std::vector<std::string> write_files(const Report& r, const std::string& dir) {
     const std::string dat = dir + "/bench_tls_plot.dat";
     const std::string svg = dir + "/bench_tls.svg";
     std::ostringstream gp;
-    gp << "set terminal svg size 1100,560 dynamic enhanced font 'sans,11'\n"
+    gp << "set terminal svg size 1200,600 dynamic noenhanced font 'sans,11'\n"
        << "set output '" << svg << "'\n"
        << "set title 'TLS 1.3 mTLS handshake time by TPM latency preset (median, " << r.date << ")'\n"
        << "set ylabel 'ms per handshake'\nset style data histograms\nset style histogram clustered gap 1\n"

@@ -1,29 +1,40 @@
 #include "tls_bench/resumption.h"
 
-#include "tls13/alert.h"
+#include <deque>
+
+#include "client/ticket_store.h"
+#include "tls13/ticket_keys.h"
 
 namespace tpmtls::bench {
 
-// HOOK (issue 6): replace these with the resumption API once `resume` and `store` are merged.
-struct TicketJar::Impl {};
-
-namespace {
-Alert not_built() { return make_alert(AlertDescription::internal_error, resumption_unavailable_reason()); }
-}  // namespace
-
-bool resumption_available() { return false; }
-
-std::string resumption_unavailable_reason() {
-    return "needs PSK resumption (issue 6: branches resume + store, not merged into this build)";
+void enable_server_tickets(ServerConfig& config) {
+    config.ticket_keys = TicketKeys::generate(system_random(), system_clock().unix_seconds());
 }
 
-Status enable_server_tickets(ServerConfig&) { return not_built(); }
+struct TicketJar::Impl {
+    std::deque<SessionTicket> tickets;  // newest last
+};
 
-TicketJar::TicketJar() : impl_(std::make_unique<Impl>()) {}
+TicketJar::TicketJar() : impl_(std::make_shared<Impl>()) {}
 TicketJar::~TicketJar() = default;
-void TicketJar::collect_into_jar(ClientConfig&) {}
-bool TicketJar::offer_ticket(ClientConfig&) { return false; }
 
-Status use_ticket_store(ClientConfig&, const std::string&, uint16_t) { return not_built(); }
+void TicketJar::collect_into_jar(ClientConfig& config) {
+    config.on_session_ticket = [impl = impl_](SessionTicket ticket) { impl->tickets.push_back(std::move(ticket)); };
+}
+
+bool TicketJar::offer_ticket(ClientConfig& config) {
+    if (impl_->tickets.empty()) return false;
+    config.resume = std::move(impl_->tickets.back());
+    impl_->tickets.pop_back();
+    return true;
+}
+
+ConnectOptions options_with_ticket_store(const std::string& store_path) {
+    TicketStoreOptions store;
+    store.path = store_path;
+    ConnectOptions options;
+    options.tickets = TicketStore::open(std::move(store));
+    return options;
+}
 
 }  // namespace tpmtls::bench
