@@ -160,10 +160,17 @@ int main(int argc, char** argv) {
     report.proxy_total_commands = totals.commands;
     report.in_process_totals = command_names(env.in_process_counts);
     report.in_process_total_commands = env.in_process_counts.commands;
-    const std::filesystem::path cli = std::filesystem::path(self_executable()).parent_path().parent_path() / "tpmtls";
-    if (std::filesystem::exists(cli)) {
-        report.client_binary_path = cli.string();
+    // The client binary: the `tpmtls` command with its client (a build without it says nothing
+    // about a client's size).
+    const std::string cli = tpmtls_client_command(env);
+    if (!cli.empty()) {
+        report.client_binary_path = cli;
         report.client_binary_bytes = std::filesystem::file_size(cli);
+        const std::string stripped = env.dir.file("tpmtls.stripped");
+        if (run_process({"strip", "-o", stripped, cli}).exit_status == 0)
+            report.client_binary_stripped_bytes = std::filesystem::file_size(stripped);
+    } else {
+        report.notes.push_back("Client binary size: not measured, this build's tpmtls has no `client` command.");
     }
     if (!env.has_proxy())
         report.notes.push_back("No proxy with --tcti: TPM counts and waits come from our library's own meter "

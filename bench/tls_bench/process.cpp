@@ -109,13 +109,7 @@ void run_process_case(BenchEnvironment& env, const ProcessCase& c) {
     env.report.scenarios.push_back(std::move(result));
 }
 
-// The `tpmtls` command beside bench/ (or --cli), if it has a `client` subcommand.
-std::string tpmtls_cli(const BenchEnvironment& env) {
-    std::string path = env.options.cli_path;
-    if (path.empty()) path = (std::filesystem::path(self_executable()).parent_path().parent_path() / "tpmtls").string();
-    if (!std::filesystem::exists(path)) return {};
-    return run_process({path, "client", "--help"}).exit_status == 0 ? path : std::string();
-}
+
 
 template <class T>
 T must(Result<T> r, const std::string& what) {
@@ -137,6 +131,13 @@ Bytes read_file(const std::string& path) {
 
 }  // namespace
 
+std::string tpmtls_client_command(const BenchEnvironment& env) {
+    std::string path = env.options.cli_path;
+    if (path.empty()) path = (std::filesystem::path(self_executable()).parent_path().parent_path() / "tpmtls").string();
+    if (!std::filesystem::exists(path)) return {};
+    return run_process({path, "client", "--help"}).exit_status == 0 ? path : std::string();
+}
+
 void run_process_scenarios(BenchEnvironment& env, bool software_too) {
     const std::string self = self_executable();
     const std::vector<std::string> tpm_client = {self, "child-client", "--ca", env.root_der, "--cert", env.tpm_cert_der,
@@ -152,7 +153,7 @@ void run_process_scenarios(BenchEnvironment& env, bool software_too) {
         run_process_case(env, {"process_resumed_tpm_tmpfs", "tpm", true, tpm_client,
                                "as process_resumed_tpm, with the ticket store on tmpfs (/dev/shm)", "/dev/shm"});
     // The product's own client, `tpmtls client` (issue 7), when this build has it.
-    const std::string cli = tpmtls_cli(env);
+    const std::string cli = tpmtls_client_command(env);
     const std::vector<std::string> cli_client = {cli, "client", "--cafile", env.root_pem, "--servername", "localhost",
                                                  "--cert", env.tpm_cert_pem, "--key", env.tpm_key_file, "--tcti", env.tcti};
     for (bool resumed : {false, true}) {

@@ -63,6 +63,7 @@ struct Report {
     int count = 0, warmup = 0;
     std::map<std::string, int64_t> key_load_ns;  // phase -> median
     std::optional<uint64_t> client_binary_bytes;
+    std::optional<uint64_t> client_binary_stripped_bytes;  // strip(1) of a copy
     std::string client_binary_path;
     std::vector<ScenarioResult> scenarios;
     std::map<std::string, uint64_t> proxy_totals;  // every command through the proxy this run

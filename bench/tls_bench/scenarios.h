@@ -33,6 +33,10 @@ void run_openssl_scenarios(BenchEnvironment& env, bool software_too);
 // core, for options.throughput_seconds; server-only and mTLS with software client keys.
 void run_server_throughput(BenchEnvironment& env);
 
+// The `tpmtls` command (--cli, else build/<preset>/tpmtls) if it has a `client` subcommand; empty
+// otherwise.
+std::string tpmtls_client_command(const BenchEnvironment& env);
+
 // The child-client process (argv after "child-client"). Returns the exit status.
 int child_client_main(int argc, char** argv);
 
