@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "tls13/software_signer.h"
 #include "tls13/x509.h"
@@ -71,8 +72,19 @@ BenchEnvironment::BenchEnvironment(const BenchOptions& o) : options(o), pki(test
     if (o.tcti) {
         tcti = *o.tcti;
         report.tpm = "the TCTI given: " + tcti + " (no latency proxy, no presets)";
+        report.base_preset = "tcti";
+        preset = "tcti";
     } else {
-        swtpm = std::make_unique<test::Swtpm>();
+        // The fixture picks its ports in the ephemeral range, where a busy machine's TIME_WAIT
+        // sockets can leave no free pair for a while: try again rather than give up at once.
+        for (int attempt = 0; attempt < 10 && !swtpm; ++attempt) {
+            try {
+                swtpm = std::make_unique<test::Swtpm>();
+            } catch (...) {  // doctest's REQUIRE failure, from the fixture
+                std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            }
+        }
+        if (!swtpm) die("swtpm did not start (no free port pair?)");
         proxy = must(TpmLatencyProxy::start(swtpm->port()), "starting the TPM latency proxy");
         tcti = proxy->tcti();
         report.tpm = "swtpm (fresh state) behind bench_tls's TPM proxy at " + tcti;
@@ -124,7 +136,7 @@ BenchEnvironment::~BenchEnvironment() = default;
 void BenchEnvironment::set_preset(const std::string& name) {
     const LatencyPreset* p = find_latency_preset(name);
     if (p == nullptr) die("unknown latency preset " + name);
-    preset = name;
+    preset = options.tcti ? "tcti" : name;  // a TPM given with --tcti runs as it is
     if (proxy) proxy->set_preset(*p);
 }
 

@@ -80,6 +80,7 @@ void run_memory_scenarios(BenchEnvironment& env) {
                 result.name = "memory";
                 result.stack = "tpmtls";
                 result.mode = "in-memory";
+                result.preset = env.preset;
                 result.key = mutual ? "software" : "none";
                 result.suite = to_string(suite);
                 result.group = to_string(group);

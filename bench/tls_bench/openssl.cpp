@@ -152,6 +152,7 @@ void run_openssl_scenarios(BenchEnvironment& env, bool software_too) {
     const std::vector<std::string> common = {"openssl", "s_client", "-tls1_3", "-servername", "localhost", "-CAfile",
                                              env.root_pem, "-verify_return_error", "-ign_eof", "-quiet"};
     const std::string version = provider_version();
+    env.report.openssl_provider_version = version;
     if (env.options.wants("openssl_full_tpm") || env.options.wants("openssl_resumed_tpm")) {
         const Tabrmd tabrmd(env);
         std::vector<std::string> tpm = common;

@@ -72,10 +72,14 @@ struct Report {
     // TCTI capture of this process shows.
     std::map<std::string, uint64_t> in_process_totals;
     uint64_t in_process_total_commands = 0;
+    std::string openssl_provider_version;  // Debian's tpm2-openssl, as dpkg reports it
     std::vector<Target> targets;
     std::vector<std::string> notes;
 
-    const ScenarioResult* find(const std::string& name, const std::string& preset = "swtpm") const;
+    // The preset without added latency: "swtpm", or "tcti" for a TPM given with --tcti.
+    std::string base_preset = "swtpm";
+    const ScenarioResult* find(const std::string& name) const { return find(name, base_preset); }
+    const ScenarioResult* find(const std::string& name, const std::string& preset) const;
 };
 
 // The presets present, in the order of latency_presets() (unknown names last).

@@ -15,7 +15,8 @@ std::string format(const char* pattern, auto... args) {
 }
 
 std::string breakdown(const ScenarioResult& s) {
-    return format("%s %.2f ms = client CPU %.2f + TPM wait %.2f + other (I/O, server, start-up waits) %.2f (means)",
+    return format("%s %.2f ms = client CPU %.2f + TPM wait %.2f + other (I/O, the server's work, waiting for a core) "
+                  "%.2f (means)",
                   s.name.c_str(), ms(s.wall.mean_ns), ms(s.client_cpu_ns), ms(s.tpm_wait_per_handshake_ns()),
                   ms(s.other_ns()));
 }
@@ -62,20 +63,33 @@ void evaluate_targets(Report& r) {
         }
         r.targets.push_back(t);
     }
-    // 3. A new client process (full TPM handshake) at most 0.3x openssl s_client + tpm2-openssl.
+    // 3. A new client process (full TPM handshake) at most 0.3x openssl s_client with
+    //    tpm2-openssl 1.3.0-class cost on the same swtpm. Debian 12 ships provider 1.1.1, which
+    //    is far slower (it hashes the transcript on the TPM); then the verdict uses the issue's
+    //    1.3.0 figure for this swtpm (48.6 ms per process), and the measured ratio is given too.
     {
-        Target t{"new client process, full TPM handshake <= 0.3x openssl s_client + tpm2-openssl", std::nullopt, ""};
+        Target t{"new client process, full TPM handshake <= 0.3x openssl s_client + tpm2-openssl 1.3.0-class",
+                 std::nullopt, ""};
         const ScenarioResult* ours = r.find("process_full_tpm");
         const ScenarioResult* theirs = r.find("openssl_full_tpm");
         if (ours && theirs) {
-            const double ratio = static_cast<double>(ours->wall.median_ns) / static_cast<double>(theirs->wall.median_ns);
-            t.met = ratio <= 0.3;
-            t.detail = format("%.2f ms vs %.2f ms = %.2fx (%s). The issue's reference for provider 1.3.0 is 48.6 ms "
-                              "per process (ours would be %.2fx of it). %s; openssl: %llu TPM commands per handshake.",
-                              ms(ours->wall.median_ns), ms(theirs->wall.median_ns), ratio, theirs->note.c_str(),
-                              ms(ours->wall.median_ns) / 48.6, breakdown(*ours).c_str(),
-                              static_cast<unsigned long long>(theirs->tpm_commands.value_or(0) / 
-                                                              static_cast<uint64_t>(std::max(1, theirs->count))));
+            constexpr double reference_1_3_ms = 48.6;  // issue 8: provider 1.3.0 on swtpm, per process
+            const bool measured_is_1_3 = r.openssl_provider_version.rfind("1.3", 0) == 0;
+            const double measured = static_cast<double>(ours->wall.median_ns) / static_cast<double>(theirs->wall.median_ns);
+            const double against_reference = ms(ours->wall.median_ns) / reference_1_3_ms;
+            t.met = (measured_is_1_3 ? measured : against_reference) <= 0.3;
+            t.detail = format("ours %.2f ms. Measured in this run against tpm2-openssl %s: %.2f ms = %.2fx (%llu TPM "
+                              "commands per handshake). Against the issue's provider-1.3.0 figure (48.6 ms, not measured "
+                              "here%s): %.2fx. Where our time goes: %s; a software key in a new process takes %.2f ms, "
+                              "the process floor (exec and exit) %.2f ms.",
+                              ms(ours->wall.median_ns), r.openssl_provider_version.c_str(), ms(theirs->wall.median_ns),
+                              measured,
+                              static_cast<unsigned long long>(theirs->tpm_commands.value_or(0) /
+                                                              static_cast<uint64_t>(std::max(1, theirs->count))),
+                              measured_is_1_3 ? "; the verdict uses the measured 1.3 provider" : "; the verdict uses it",
+                              against_reference, breakdown(*ours).c_str(),
+                              r.find("process_full_software") ? ms(r.find("process_full_software")->wall.median_ns) : 0.0,
+                              r.find("process_floor") ? ms(r.find("process_floor")->wall.median_ns) : 0.0);
         }
         r.targets.push_back(t);
     }
@@ -84,11 +98,19 @@ void evaluate_targets(Report& r) {
         Target t{"resumed handshake (new process) faster than openssl's resumed", std::nullopt, ""};
         const ScenarioResult* ours = r.find("process_resumed_tpm");
         const ScenarioResult* theirs = r.find("openssl_resumed_tpm");
+        const ScenarioResult* tmpfs = r.find("process_resumed_tpm_tmpfs");
+        const ScenarioResult* in_process = r.find("resumed_tpm");
         if (ours && theirs) {
             t.met = ours->wall.median_ns < theirs->wall.median_ns;
-            t.detail = format("%.2f ms vs %.2f ms", ms(ours->wall.median_ns), ms(theirs->wall.median_ns));
+            t.detail = format("ours %.2f ms (ticket store on disk: each connection takes one ticket and stores two, "
+                              "each an atomic write with fsync), %.2f ms with the store on tmpfs, %.2f ms in-process; "
+                              "openssl -sess_in %.2f ms with %llu TPM commands per resumed handshake (ours: 0)",
+                              ms(ours->wall.median_ns), tmpfs ? ms(tmpfs->wall.median_ns) : 0.0,
+                              in_process ? ms(in_process->wall.median_ns) : 0.0, ms(theirs->wall.median_ns),
+                              static_cast<unsigned long long>(theirs->tpm_commands.value_or(0) /
+                                                              static_cast<uint64_t>(std::max(1, theirs->count))));
         } else {
-            t.detail = "not measured: needs PSK resumption (issue 6) in this build";
+            t.detail = "not measured in this run";
         }
         r.targets.push_back(t);
     }

@@ -63,6 +63,7 @@ void run_server_throughput(BenchEnvironment& env) {
         result.name = "server_throughput";
         result.stack = "tpmtls";
         result.mode = "in-process";
+        result.preset = env.preset;
         result.key = mutual ? "software" : "none";
         result.count = static_cast<int>(after - before);
         result.handshakes_per_second = static_cast<int64_t>(static_cast<double>(after - before) / seconds);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -274,13 +275,16 @@ void TpmLatencyProxy::Impl::accept_loop(int listener, bool data) {
 Result<std::unique_ptr<TpmLatencyProxy>> TpmLatencyProxy::start(uint16_t upstream_port) {
     auto impl = std::make_unique<Impl>();
     impl->upstream_port = upstream_port;
-    for (int attempt = 0; attempt < 50 && !impl->control_listener.valid(); ++attempt) {
-        auto data = net::listen_tcp("127.0.0.1", 0, 64);
-        if (!data) return data.error();
-        const uint16_t port = TRY(net::local_port(data->get()));
-        if (port == 65535) continue;
+    // Below Linux's ephemeral range (32768-60999 by default): a benchmark's thousands of client
+    // connections leave their ports there in TIME_WAIT, which blocks a bind to them.
+    std::mt19937 pick(std::random_device{}());
+    std::uniform_int_distribution<int> below_ephemeral(20000, 32000);
+    for (int attempt = 0; attempt < 200 && !impl->control_listener.valid(); ++attempt) {
+        const auto port = static_cast<uint16_t>(below_ephemeral(pick));
+        auto data = net::listen_tcp("127.0.0.1", port, 64);
+        if (!data) continue;  // taken: try another pair
         auto control = net::listen_tcp("127.0.0.1", static_cast<uint16_t>(port + 1), 64);
-        if (!control) continue;  // taken: try another pair
+        if (!control) continue;
         impl->port = port;
         impl->data_listener = std::move(*data);
         impl->control_listener = std::move(*control);
