@@ -181,6 +181,10 @@ int main(int argc, char** argv) {
                            "many commands (OpenSSL's provider).");
     report.notes.push_back("New-process scenarios of ours run bench_tls child-client (our library as `tpmtls client` "
                            "would use it); its start-up includes bench_tls's larger binary.");
+    if (report.find("openssl_full_tpm") != nullptr)
+        report.notes.push_back("OpenSSL's provider reaches the TPM through tpm2-abrmd and tpm2-tss's swtpm TCTI, "
+                               "which opens a TCP connection per TPM command (about 1000 per handshake here): for a "
+                               "minute after this run, tens of thousands of loopback sockets sit in TIME_WAIT.");
     evaluate_targets(report);
     print_markdown(report);
     for (const auto& file : write_files(report, options.out_dir)) std::fprintf(stderr, "bench_tls: wrote %s\n", file.c_str());

@@ -1,5 +1,6 @@
-// bench_tls (issue 8) in its quick mode: a few handshakes of every scenario on a fresh swtpm behind
-// its TPM proxy, OpenSSL + tpm2-openssl included. Checks that the JSON report is complete and that
+// bench_tls (issue 8) in its quick mode: a few handshakes of each scenario on a fresh swtpm behind
+// its TPM proxy (OpenSSL with a software key; its TPM scenarios are left to bench/run.sh, see
+// every_scenario). Checks that the JSON report is complete and that
 // the TPM commands it reports agree with what was observed outside our code: the proxy's counts
 // (a TCP hop between the TCTI and swtpm) against a pcap TCTI capture of the bench process decoded
 // by tshark, against our library's own meter, and against the protocol (one TPM2_Sign per full
@@ -25,11 +26,21 @@ using namespace tpmtls::test;
 
 namespace {
 
+// Every scenario but OpenSSL's with the TPM key: through tpm2-abrmd and tpm2-tss's swtpm TCTI,
+// which opens a TCP connection per TPM command, the provider's ~1000 commands a handshake leave
+// about 10,000 loopback sockets in TIME_WAIT in a quick run, enough to starve the tests running
+// beside this one of free port pairs. bench/run.sh runs them; here OpenSSL runs with a software key.
 const std::vector<std::string> every_scenario = {
-    "full_tpm",         "resumed_tpm",          "full_software",     "server_only",
-    "process_full_tpm", "process_resumed_tpm",  "process_resumed_tpm_tmpfs", "process_full_software",
-    "process_floor",    "openssl_full_tpm",     "openssl_resumed_tpm", "openssl_full_software",
-    "openssl_floor",    "cli_full_tpm",         "cli_resumed_tpm"};
+    "memory",           "full_tpm",             "resumed_tpm",       "full_software",
+    "server_only",      "process_full_tpm",     "process_resumed_tpm", "process_resumed_tpm_tmpfs",
+    "process_full_software", "process_floor",   "openssl_full_software", "openssl_floor",
+    "cli_full_tpm",     "cli_resumed_tpm",      "server_throughput"};
+
+std::string scenario_list() {
+    std::string list;
+    for (const auto& name : every_scenario) list += (list.empty() ? "" : ",") + name;
+    return list;
+}
 
 const Json* scenario(const Json& report, const std::string& name) {
     for (const Json& s : report["scenarios"].array())
@@ -45,7 +56,8 @@ bool is_true(const Json& j) { return std::holds_alternative<bool>(j.value) && st
 TEST_CASE("bench_tls quick mode: complete JSON, TPM counts agree with the proxy, a pcap capture and the protocol") {
     const TempDir dir;
     const std::string pcap = dir.file("bench_tls.pcap");
-    const CommandResult run = run_command({TPMTLS_BENCH_TLS_PATH, "--quick", "--out-dir", dir.path(), "--pcap", pcap},
+    const CommandResult run = run_command({TPMTLS_BENCH_TLS_PATH, "--quick", "--scenarios", scenario_list(), "--out-dir",
+                                           dir.path(), "--pcap", pcap},
                                           milliseconds(280'000));
     INFO(run.transcript);
     REQUIRE(run.exit_status == 0);
@@ -60,6 +72,7 @@ TEST_CASE("bench_tls quick mode: complete JSON, TPM counts agree with the proxy,
     // Every scenario is there and ran. Only the `tpmtls client` ones may be missing, with a reason,
     // when this build's `tpmtls` has no client subcommand or cannot resume (issue 7).
     for (const auto& name : every_scenario) {
+        if (name == "memory" || name == "server_throughput") continue;  // checked below
         CAPTURE(name);
         const Json* s = scenario(report, name);
         REQUIRE(s != nullptr);
