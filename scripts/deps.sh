@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the named groups need, only those missing.
-#   scripts/deps.sh [build] [run] [test]        (no argument: all three)
+#   scripts/deps.sh [build] [run] [test] [bench]  (no argument: all four)
 # As root it runs apt-get itself; otherwise it prints the apt-get install line and fails.
 set -euo pipefail
 
@@ -12,16 +12,22 @@ run=(swtpm swtpm-tools)
 # Only the test suite: libFuzzer (Debian's clang and its runtime), the TLS peers we test against,
 # TPM tools for cross-checks, tshark to decode TPM command traces.
 test=(clang libclang-rt-14-dev openssl gnutls-bin tpm2-tools tpm2-openssl tshark)
+# The benchmark (bench/run.sh, and test_bench_quick, which runs it): the side-by-side with
+# OpenSSL + tpm2-openssl needs tpm2-abrmd in front of swtpm (the provider runs out of swtpm's 3
+# object slots without a resource manager), on a private D-Bus (dbus-daemon), reached through the
+# tabrmd TCTI (libtss2-tcti-tabrmd0); gnuplot draws the handshake-time plot.
+bench=(tpm2-abrmd libtss2-tcti-tabrmd0 dbus gnuplot-nox)
 
 groups=("$@")
-[[ ${#groups[@]} -gt 0 ]] || groups=(build run test)
+[[ ${#groups[@]} -gt 0 ]] || groups=(build run test bench)
 wanted=()
 for group in "${groups[@]}"; do
     case $group in
         build) wanted+=("${build[@]}") ;;
         run) wanted+=("${run[@]}") ;;
         test) wanted+=("${test[@]}") ;;
-        *) echo "deps.sh: unknown group '$group' (build, run, test)" >&2; exit 2 ;;
+        bench) wanted+=("${bench[@]}") ;;
+        *) echo "deps.sh: unknown group '$group' (build, run, test, bench)" >&2; exit 2 ;;
     esac
 done
 
