@@ -7,8 +7,9 @@ set -euo pipefail
 # Compile the library, programs and tests: tpm2-tss (ESAPI, tctildr, mu, rc), libsodium, mbedTLS
 # 2.28 (crypto and X.509 only), doctest; CMake + Ninja + pkg-config; g++.
 build=(cmake ninja-build pkg-config g++ libtss2-dev libsodium-dev libmbedtls-dev doctest-dev)
-# Run the programs against a software TPM.
-run=(swtpm swtpm-tools)
+# Run the programs against a software TPM. The demo loads the swtpm and pcap TCTIs (its clients
+# run under pcap:swtpm:... so their TPM commands can be checked from outside).
+run=(swtpm swtpm-tools libtss2-tcti-swtpm0 libtss2-tcti-pcap0)
 # Only the test suite: libFuzzer (Debian's clang and its runtime), the TLS peers we test against,
 # TPM tools for cross-checks, tshark to decode TPM command traces.
 test=(clang libclang-rt-14-dev openssl gnutls-bin tpm2-tools tpm2-openssl tshark)

@@ -108,4 +108,9 @@ size_t LazySigner::factory_calls() const {
     return factory_calls_;
 }
 
+std::shared_ptr<Signer> LazySigner::opened_signer() const {
+    const std::lock_guard lock(mutex_);
+    return signer_;
+}
+
 }  // namespace tpmtls

@@ -50,6 +50,8 @@ public:
     bool opened() const;
     // How many times the factory ran, successful or not.
     size_t factory_calls() const;
+    // The signer the factory made, or null while the key is not opened.
+    std::shared_ptr<Signer> opened_signer() const;
 
 private:
     Result<std::shared_ptr<Signer>> delegate();

@@ -184,6 +184,8 @@ struct TpmSigner::Impl {
 TpmSigner::TpmSigner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TpmSigner::~TpmSigner() = default;
 
+const std::shared_ptr<TpmContext>& TpmSigner::context() const { return impl_->key.context(); }
+
 Result<std::unique_ptr<TpmSigner>> TpmSigner::create(TpmKey key) {
     TpmContext::Impl& ctx = key.context()->impl();
     TPM2B_PUBLIC* out_public = nullptr;

@@ -39,6 +39,8 @@ public:
     // The public key as SubjectPublicKeyInfo DER, from the TPM public area (for certificates).
     Bytes public_key_der() const;
     KeyAlgorithm algorithm() const;
+    // The TPM connection the key lives on (for TpmContext::stats(): what this signer cost).
+    const std::shared_ptr<TpmContext>& context() const;
 
     struct Impl;
 

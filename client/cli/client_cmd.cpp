@@ -2,6 +2,7 @@
 // request and prints the answer until the server closes (issue 7 point 1).
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -9,6 +10,9 @@
 #include "client/cli/command.h"
 #include "client/cli/tls_setup.h"
 #include "client/tls_client.h"
+#include "tls13/lazy_signer.h"
+#include "tpm/context.h"
+#include "tpm/tpm_signer.h"
 
 namespace tpmtls::cli {
 namespace {
@@ -20,7 +24,10 @@ const std::string client_description = std::string(
     "--key takes a TPM key (a TSS2 PRIVATE KEY file or handle:0x81...; the TPM is reached through\n"
     "--tcti, else $TPM2TOOLS_TCTI, $TCTI or tctildr's default) or a software PEM key.\n"
     "--trace writes the decoded handshake to standard error; --keylog FILE (or $SSLKEYLOGFILE)\n"
-    "appends the secrets in the NSS key log format for Wireshark.\n\n") + std::string(exit_code_help);
+    "appends the secrets in the NSS key log format for Wireshark.\n"
+    "--summary writes one line to standard error after a successful connection: the handshake kind,\n"
+    "suite, group and time (connect() until the handshake is done), and every TPM command this\n"
+    "process sent, counted at the TCTI from opening the TPM until the key was flushed at the end.\n\n") + std::string(exit_code_help);
 
 const CommandSpec spec{
     .name = "client",
@@ -28,7 +35,7 @@ const CommandSpec spec{
     .synopsis = "tpmtls client --connect HOST:PORT --cafile FILE [--cert FILE --key REF] [--tcti TCTI]\n"
                 "       [--servername NAME] [--alpn PROTO] [--groups LIST] [--ciphers LIST]\n"
                 "       [--request TEXT|-] [--trace [--show-secrets]] [--keylog FILE]\n"
-                "       [--session-store FILE] [--no-resume] [--timeout SECONDS]",
+                "       [--session-store FILE] [--no-resume] [--timeout SECONDS] [--summary]",
     .description = client_description,
     .options =
         {
@@ -49,6 +56,7 @@ const CommandSpec spec{
             {"session-store", "FILE", "keep session tickets in FILE and resume from them"},
             {"no-resume", "", "do not resume from the session store (still store new tickets)"},
             {"timeout", "SECONDS", "limit for connect, handshake and each read (default 10)"},
+            {"summary", "", "after the connection, one line on stderr: handshake, time, TPM commands sent"},
         },
 };
 
@@ -63,6 +71,28 @@ Problem classify(const Alert& error, const HandshakeWatch& watch, const std::str
     if (watch.alert()) return {Exit::tls, "TLS handshake with " + target + " failed: " + *watch.alert(), {}};
     if (!watch.saw_messages()) return {Exit::network, error.reason, {}};  // "connect to HOST port P: why"
     return {Exit::network, "connection to " + target + " failed: " + error.reason, {}};
+}
+
+// The TPM connection behind our key: a TpmSigner's, or a LazySigner's once it opened one. Null
+// for a software key and for a TPM key never opened (a resumed handshake signs nothing).
+std::shared_ptr<tpm::TpmContext> tpm_context_of(std::shared_ptr<Signer> signer) {
+    if (auto lazy = std::dynamic_pointer_cast<LazySigner>(signer)) signer = lazy->opened_signer();
+    if (auto tpm_signer = std::dynamic_pointer_cast<tpm::TpmSigner>(signer)) return tpm_signer->context();
+    return nullptr;
+}
+
+// --summary: "full handshake, TLS_AES_128_GCM_SHA256, x25519, 12.3 ms; TPM: 6 commands (...), 1.1 ms waiting".
+std::string summary_line(const SessionInfo& session, std::chrono::nanoseconds handshake, const std::string& tpm) {
+    char time[32];
+    std::snprintf(time, sizeof time, "%.1f ms", static_cast<double>(handshake.count()) / 1e6);
+    return std::string("summary: ") + (session.resumed ? "resumed" : "full handshake") + ", " +
+           to_string(session.suite) + ", " + to_string(session.group) + ", " + time + "; TPM: " + tpm;
+}
+
+std::string tpm_summary(const tpm::TpmStats& stats) {
+    char wait[32];
+    std::snprintf(wait, sizeof wait, "%.1f ms", static_cast<double>(stats.wait.count()) / 1e6);
+    return std::to_string(stats.commands) + " commands (" + stats.summary() + "), " + wait + " waiting";
 }
 
 Exit run(std::span<const std::string> args) {
@@ -127,16 +157,20 @@ Exit run(std::span<const std::string> args) {
     observers->add(keylog);
     config.trace = observers;
 
+    std::shared_ptr<Signer> key_signer;  // kept for --summary, to find the TPM context it used
+    bool tpm_key = false;
     if (options->has("cert")) {
         auto chain = load_certificate_chain(*options->value("cert"), problem);
         if (!chain) return fail();
         // The TPM is opened only if the server asks for a CertificateVerify: a handshake that
         // resumes from --session-store sends no TPM command at all (RFC 8446 §2.2).
         SignerOptions signer_options{options->value("tcti"), options->value("auth-file"), true, chain->front()};
-        auto signer = load_signer(*options->value("key"), signer_options, problem);
-        if (!signer) return fail();
+        key_signer = load_signer(*options->value("key"), signer_options, problem);
+        if (!key_signer) return fail();
+        tpm_key = std::dynamic_pointer_cast<LazySigner>(key_signer) ||
+                  std::dynamic_pointer_cast<tpm::TpmSigner>(key_signer);
         config.credentials.chain = std::move(*chain);
-        config.credentials.signer = std::make_shared<WatchedSigner>(std::move(signer), trace, watch);
+        config.credentials.signer = std::make_shared<WatchedSigner>(key_signer, trace, watch);
     }
 
     ConnectOptions connect_options;
@@ -159,7 +193,9 @@ Exit run(std::span<const std::string> args) {
         return usage("--no-resume needs --session-store FILE");
     }
 
+    const auto started = std::chrono::steady_clock::now();
     auto client = TlsClient::connect(host, port, std::move(config), connect_options);
+    const auto handshake_time = std::chrono::steady_clock::now() - started;
     if (!client) {
         problem = classify(client.error(), *watch, target);
         return fail();
@@ -192,6 +228,22 @@ Exit run(std::span<const std::string> args) {
         std::fflush(stdout);
     }
     (void)(*client)->close();
+    if (options->has("summary")) {
+        const SessionInfo info = (*client)->session();
+        std::string tpm = "not used (no client key)";
+        if (auto context = tpm_context_of(key_signer)) {
+            // Let the connection and the signer go first, so the key's flushes are counted too;
+            // the context we hold stays open until the line is written.
+            key_signer.reset();
+            client->reset();
+            tpm = tpm_summary(context->stats());
+        } else if (tpm_key) {
+            tpm = "not opened (0 commands)";
+        } else if (key_signer) {
+            tpm = "not used (software key)";
+        }
+        std::fprintf(stderr, "%s\n", summary_line(info, handshake_time, tpm).c_str());
+    }
     return Exit::ok;
 }
 
