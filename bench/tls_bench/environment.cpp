@@ -167,4 +167,17 @@ ClientConfig BenchEnvironment::client_config(const std::shared_ptr<Signer>& sign
     return config;
 }
 
+void finish_process_result(ScenarioResult& result, const BenchEnvironment& env, const ProxyCounts& used,
+                           std::vector<int64_t> wall, int64_t cpu, bool tpm_key) {
+    result.count = env.options.count;
+    result.wall = summarize(std::move(wall));
+    result.client_cpu_ns = cpu / env.options.count;
+    if (env.has_proxy() && tpm_key) {
+        result.tpm_commands = used.commands;
+        result.tpm_signs = used.count(tpm_cc_sign);
+        result.tpm_by_command = command_names(used);
+        result.tpm_wait_ns = used.wait.count();
+    }
+}
+
 }  // namespace tpmtls::bench

@@ -89,4 +89,9 @@ public:
 // "TPM2_CC_Sign" -> n, from a proxy count.
 std::map<std::string, uint64_t> command_names(const ProxyCounts& counts);
 
+// A new-process scenario's result from its wall times, summed client CPU and what the proxy
+// counted while it ran (TPM figures only for a TPM key behind the proxy).
+void finish_process_result(ScenarioResult& result, const BenchEnvironment& env, const ProxyCounts& used,
+                           std::vector<int64_t> wall, int64_t cpu, bool tpm_key);
+
 }  // namespace tpmtls::bench

@@ -125,16 +125,7 @@ void run_openssl_case(BenchEnvironment& env, const OpensslCase& c, const std::ve
         env.progress.step(i + 1);
     }
     env.progress.end();
-    const ProxyCounts used = env.counts() - before;
-    result.count = env.options.count;
-    result.wall = summarize(wall);
-    result.client_cpu_ns = cpu / env.options.count;
-    if (env.has_proxy() && c.key == "tpm") {
-        result.tpm_commands = used.commands;
-        result.tpm_signs = used.count(tpm_cc_sign);
-        result.tpm_by_command = command_names(used);
-        result.tpm_wait_ns = used.wait.count();
-    }
+    finish_process_result(result, env, env.counts() - before, wall, cpu, c.key == "tpm");
     if (server && server->authenticated_clients() != server->handshakes())
         die(c.name + ": the server authenticated " + std::to_string(server->authenticated_clients()) + " of " +
             std::to_string(server->handshakes()) + " clients");

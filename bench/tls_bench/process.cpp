@@ -88,16 +88,7 @@ void run_process_case(BenchEnvironment& env, const ProcessCase& c) {
         env.progress.step(i + 1);
     }
     env.progress.end();
-    const ProxyCounts used = env.counts() - before;
-    result.count = env.options.count;
-    result.wall = summarize(wall);
-    result.client_cpu_ns = cpu / env.options.count;
-    if (env.has_proxy() && c.key == "tpm") {
-        result.tpm_commands = used.commands;
-        result.tpm_signs = used.count(tpm_cc_sign);
-        result.tpm_by_command = command_names(used);
-        result.tpm_wait_ns = used.wait.count();
-    }
+    finish_process_result(result, env, env.counts() - before, wall, cpu, c.key == "tpm");
     if (server && server->handshakes() != static_cast<uint64_t>(total))
         die(c.name + ": the server completed " + std::to_string(server->handshakes()) + " handshakes, expected " +
             std::to_string(total));
