@@ -99,7 +99,6 @@ Exit run(std::span<const std::string> args) {
     Exit exit = Exit::ok;
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
-    quiet_tss_logging();
     Problem problem;
     auto fail = [&] { return report(spec.name, problem); };
     auto usage = [&](std::string message) {

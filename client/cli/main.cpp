@@ -1,6 +1,7 @@
 // tpmtls: one command, many subcommands (`tpmtls client`, `tpmtls keygen`, ...). Each lives in its
 // own file under */cli/ and registers itself (client/cli/command.h).
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ void print_usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
     using tpmtls::cli::Exit;
+    // tpm2-tss logs its own view of every failure to stderr; each command reports one clear
+    // line (with the decoded TSS2 text) instead. A TSS2_LOG the user set still wins.
+    ::setenv("TSS2_LOG", "all+NONE", /*overwrite=*/0);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
         print_usage(std::cerr);

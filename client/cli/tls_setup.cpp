@@ -39,7 +39,6 @@ Exit report(std::string_view command, const Problem& problem) {
     return problem.exit;
 }
 
-void quiet_tss_logging() { ::setenv("TSS2_LOG", "all+NONE", 0); }
 
 uint64_t steady_microseconds() {
     using namespace std::chrono;

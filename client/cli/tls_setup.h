@@ -25,10 +25,6 @@ struct Problem {
 // The command's one line on stderr (print_error) and its exit code.
 Exit report(std::string_view command, const Problem& problem);
 
-// tpm2-tss logs warnings and errors to stderr on its own; a command prints one clear line
-// instead. Sets TSS2_LOG=all+NONE unless the user set TSS2_LOG.
-void quiet_tss_logging();
-
 // Reads a whole file named by option `option` (for messages: "--cafile").
 std::optional<Bytes> read_file(const std::string& path, std::string_view option, Problem& problem);
 

@@ -9,6 +9,7 @@
 #include "client/cli/command.h"
 #include "tls13/pki/csr.h"
 #include "tls13/secret.h"
+#include "tpm/auth_value.h"
 #include "tpm/key_reference.h"
 
 namespace tpmtls::cli {
@@ -74,20 +75,18 @@ Exit run(std::span<const std::string> args) {
         print_error(spec.name, "cannot read key file " + reference->path);
         return Exit::failure;
     }
-    std::string auth;
+    Secret auth;  // the key's authorization value, wiped when it goes
     if (auto auth_file = options->value("auth-file")) {
-        if (!read_file(*auth_file, auth)) {
-            print_error(spec.name, "cannot read " + *auth_file);
+        auto read = tpm::read_auth_file(*auth_file);
+        if (!read) {
+            print_error(spec.name, read.error().reason);
             return Exit::failure;
         }
-        while (!auth.empty() && (auth.back() == '\n' || auth.back() == '\r')) auth.pop_back();
+        auth = std::move(*read);
     }
-    // tpm2-tss logs its own view of failures to stderr; the user gets our one line instead
-    // (TSS2_LOG set by the user still wins).
     tpm::ContextOptions context_options;
     context_options.tcti = options->value("tcti");
-    auto signer = tpm::open_tpm_signer(*reference, context_options, view(auth));
-    secure_wipe(auth.data(), auth.size());
+    auto signer = tpm::open_tpm_signer(*reference, context_options, auth.view());
     if (!signer) {
         print_error(spec.name, signer.error().reason);
         return Exit::tpm;
