@@ -74,8 +74,12 @@ struct ClientConfig {
     // Groups we support, most preferred first. The first ClientHello carries one key share, for
     // groups[0]; a HelloRetryRequest may ask for any other one listed (RFC 8446 §4.1.4).
     std::vector<NamedGroup> groups = {NamedGroup::x25519, NamedGroup::secp256r1};
-    // signature_algorithms we accept from the server (and offer for signature_algorithms_cert).
+    // signature_algorithms: the schemes we accept in the server's CertificateVerify.
     std::vector<SignatureScheme> signature_schemes = verifiable_schemes();
+    // signature_algorithms_cert (RFC 8446 §4.2.3): the schemes we accept for signatures in the
+    // server's certificate chain; the chain verifier holds every signature in the path to them.
+    std::vector<SignatureScheme> certificate_signature_schemes = tpmtls::certificate_signature_schemes();
+    bool allow_sha1_certificates = false;  // ChainPolicy::allow_sha1
     // server_name sent in SNI (unless it is an IP literal) and checked against the certificate.
     std::string server_name;
     std::vector<std::string> alpn;
@@ -97,6 +101,9 @@ struct ServerConfig {
     std::vector<NamedGroup> groups = {NamedGroup::x25519, NamedGroup::secp256r1};
     bool prefer_server_order = true;
     std::vector<SignatureScheme> signature_schemes = verifiable_schemes();  // for client CertificateVerify
+    // CertificateRequest's signature_algorithms_cert: what the client's chain may be signed with.
+    std::vector<SignatureScheme> certificate_signature_schemes = tpmtls::certificate_signature_schemes();
+    bool allow_sha1_certificates = false;  // ChainPolicy::allow_sha1
     Credentials credentials;
     ClientAuthMode client_auth = ClientAuthMode::off;
     std::shared_ptr<const TrustStore> client_trust_anchors;

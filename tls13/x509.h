@@ -11,6 +11,7 @@
 
 #include "tls13/bytes.h"
 #include "tls13/crypto/verify.h"
+#include "tls13/types.h"
 
 namespace tpmtls {
 
@@ -50,6 +51,16 @@ struct ChainPolicy {
     // (client certificates are identified, not named).
     std::string expected_name;
     int64_t now_unix_seconds = 0;
+    // RFC 8446 §4.2.3 / §4.4.2.4: every signature in the path (each certificate's signature
+    // by its issuer; not the trust anchor's self-signature) must use a scheme we offered in
+    // signature_algorithms_cert. Empty: certificate_signature_schemes().
+    std::vector<SignatureScheme> signature_schemes;
+    // SHA-1 certificate signatures (rsa_pkcs1_sha1, ecdsa_sha1) are refused with
+    // bad_certificate unless this is set (the programs' --allow-sha1-certificates).
+    bool allow_sha1 = false;
+    // Longest path from the leaf to a trust anchor, in certificates (leaf and anchor counted);
+    // longer paths, and loops, are refused with bad_certificate without unbounded work.
+    unsigned max_path_length = 10;
 };
 
 // The outcome of a successful validation. Only verify_certificate_chain makes one, so code that

@@ -171,6 +171,17 @@ const std::vector<SignatureScheme>& verifiable_schemes() {
     return schemes;
 }
 
+const std::vector<SignatureScheme>& certificate_signature_schemes() {
+    static const std::vector<SignatureScheme> schemes = {
+        SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::ecdsa_secp384r1_sha384,
+        SignatureScheme::ecdsa_secp521r1_sha512, SignatureScheme::rsa_pss_rsae_sha256,
+        SignatureScheme::rsa_pss_rsae_sha384,    SignatureScheme::rsa_pss_rsae_sha512,
+        SignatureScheme::rsa_pkcs1_sha256,       SignatureScheme::rsa_pkcs1_sha384,
+        SignatureScheme::rsa_pkcs1_sha512,
+    };
+    return schemes;
+}
+
 Status verify_signature(SignatureScheme scheme, const PublicKey& key, ByteView message, ByteView signature) {
     const auto params = scheme_params(scheme);
     if (!params) return fail(AlertDescription::illegal_parameter, "signature scheme not supported: " + to_string(scheme));

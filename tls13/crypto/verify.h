@@ -37,8 +37,14 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// The schemes verify_signature accepts, in our preference order.
+// The schemes verify_signature accepts, in our preference order: what we offer in
+// signature_algorithms for CertificateVerify (RFC 8446 §4.2.3; never rsa_pkcs1_*, §4.4.3).
 const std::vector<SignatureScheme>& verifiable_schemes();
+
+// The schemes of signatures in certificates that the chain verifier (tls13/x509.h) checks, in
+// our preference order: what we offer in signature_algorithms_cert. RFC 8446 §4.2.3 allows
+// rsa_pkcs1_* here "for signatures in certificates" only; SHA-1 is not listed (ChainPolicy::allow_sha1).
+const std::vector<SignatureScheme>& certificate_signature_schemes();
 
 Status verify_signature(SignatureScheme scheme, const PublicKey& key, ByteView message, ByteView signature);
 
