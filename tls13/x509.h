@@ -46,6 +46,10 @@ private:
 };
 
 struct ChainPolicy {
+    ChainPolicy() = default;
+    ChainPolicy(CertificatePurpose purpose_, std::string expected_name_, int64_t now_unix_seconds_)
+        : purpose(purpose_), expected_name(std::move(expected_name_)), now_unix_seconds(now_unix_seconds_) {}
+
     CertificatePurpose purpose = CertificatePurpose::server_auth;
     // A DNS name or an IP literal the leaf must be issued for; empty skips the name check
     // (client certificates are identified, not named).
