@@ -15,6 +15,7 @@
 #include "tls13/pki/ca.h"
 #include "tls13/pki/csr.h"
 #include "tls13/software_signer.h"
+#include "tls13/x509.h"
 #include "tpm/context.h"
 #include "tpm/keys.h"
 #include "tpm/tpm_signer.h"
@@ -224,8 +225,9 @@ std::vector<std::string> openssl_signature_lines(SignatureScheme scheme) {
 
 // Issues a client certificate for a fresh P-256 CSR and checks it as a relying party would:
 // openssl shows the signature `ca` should make, and `openssl verify` accepts it under `ca_pem`.
-void check_issues_verifiable_certificate(const CertificateAuthority& ca, const std::string& ca_pem,
-                                         SignatureScheme expected) {
+// Returns it.
+pki::IssuedCertificate check_issues_verifiable_certificate(const CertificateAuthority& ca, const std::string& ca_pem,
+                                                           SignatureScheme expected) {
     TempDir dir;
     CHECK(ca.signature_scheme() == expected);
     auto signer = software_signer(KeyType::ecdsa_p256);
@@ -235,6 +237,7 @@ void check_issues_verifiable_certificate(const CertificateAuthority& ca, const s
     for (const std::string& line : openssl_signature_lines(expected)) CHECK_MESSAGE(contains(text, line), line, text);
     std::string transcript;
     CHECK_MESSAGE(openssl_verify(dir, ca_pem, issued.pem, "sslclient", transcript) == 0, transcript);
+    return issued;
 }
 
 TEST_CASE("ca-init's CAs: ECDSA P-256 and P-384, RSA-4096; each signs as its key fits, RSA also RSASSA-PSS") {
@@ -270,7 +273,15 @@ TEST_CASE("ca-init's CAs: ECDSA P-256 and P-384, RSA-4096; each signs as its key
         CHECK_MESSAGE(self_verify.exit_status == 0, self_verify.transcript);
         const CertificateAuthority ca =
             must(CertificateAuthority::load(view(created.certificate_pem), view(created.key_pem), row.padding));
-        check_issues_verifiable_certificate(ca, created.certificate_pem, row.scheme);
+        const pki::IssuedCertificate issued = check_issues_verifiable_certificate(ca, created.certificate_pem, row.scheme);
+        // Our own server takes it as a client certificate too (tls13/x509.h).
+        ChainPolicy policy;
+        policy.purpose = CertificatePurpose::client_auth;
+        policy.now_unix_seconds = system_clock().unix_seconds();
+        const TrustStore anchors = must(TrustStore::from_pem_or_der(view(created.certificate_pem)));
+        CHECK(verify_certificate_chain(anchors, {view(issued.der)}, policy));
+        // DER loads as PEM does.
+        CHECK(CertificateAuthority::load(view(created.certificate_der), view(created.key_pem), row.padding));
     }
     SUBCASE("RSASSA-PSS needs an RSA key; RSA sizes other than 2048, 3072, 4096 are not made") {
         const NewCertificateAuthority ec = must(create_certificate_authority({"CN=EC CA", 30}, clock));
