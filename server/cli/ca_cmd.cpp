@@ -1,8 +1,8 @@
 // `tpmtls ca-init` and `tpmtls ca-sign`: the small enrollment CA. ca-init makes a CA key (ECDSA
 // P-256 by default, P-384, or RSA as company CAs have) and its self-signed certificate; ca-sign
-// checks a request's signature and issues a client
-// (or, for the demo's server, a server) certificate from it; with --new-key it first makes a
-// software P-256 key and the request for it (the demo server's key).
+// checks a request's signature and issues a client (or, for the demo's server, a server)
+// certificate from it, signed as the CA key fits; with --new-key it first makes a software P-256
+// key and the request for it (the demo server's key).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
