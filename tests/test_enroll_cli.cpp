@@ -1,6 +1,7 @@
 // The enrollment commands as a user runs them: `tpmtls csr` with a TPM key (file and persistent
 // handle, on swtpm), `tpmtls ca-init`, `tpmtls ca-sign`, checked with openssl; --help on each;
-// usage errors exit 2; a CSR with a bad signature is refused with one clear line and exit 1.
+// usage errors exit 2; a CSR with a bad signature is refused with one clear line and exit 1;
+// RSA and P-384 CAs, ca-init's and the tutorial's openssl-made one, sign as openssl expects.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
@@ -229,4 +230,112 @@ TEST_CASE("ca-sign --new-key: a software server key and its certificate, accepte
     }
     struct stat none{};
     CHECK(::stat(dir.file("x.key").c_str(), &none) != 0);
+}
+
+namespace {
+
+// `openssl x509 -noout -text` of a PEM file.
+std::string openssl_text(const std::string& path) {
+    auto text = run_command({"openssl", "x509", "-noout", "-text", "-in", path});
+    REQUIRE_MESSAGE(text.exit_status == 0, text.transcript);
+    return text.out;
+}
+
+bool openssl_verifies(const std::string& ca, const std::string& certificate, std::string& transcript) {
+    auto verify = run_command({"openssl", "verify", "-purpose", "sslclient", "-CAfile", ca, certificate});
+    transcript = verify.transcript;
+    return verify.exit_status == 0;
+}
+
+}  // namespace
+
+TEST_CASE("RSA and P-384 CAs from ca-init and the tutorial's openssl CA sign with ca-sign [--pss]; openssl verifies") {
+    REQUIRE_MESSAGE(!find_program("openssl").empty(), "openssl is not installed");
+    TempDir dir;
+    auto request = run_command({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                "-keyout", dir.file("device.key"), "-subj", "/CN=dev1/O=Acme", "-out",
+                                dir.file("device.csr")});
+    REQUIRE_MESSAGE(request.exit_status == 0, request.transcript);
+    // The tutorial's CA: `openssl genrsa -out ca.key 4096`, `openssl req -x509 -new -key ca.key -sha256 ...`.
+    auto genrsa = run_command({"openssl", "genrsa", "-out", dir.file("company-ca.key"), "4096"});
+    REQUIRE_MESSAGE(genrsa.exit_status == 0, genrsa.transcript);
+    auto company = run_command({"openssl", "req", "-x509", "-new", "-key", dir.file("company-ca.key"), "-sha256", "-days",
+                                "3650", "-subj", "/CN=Company CA", "-out", dir.file("company-ca.pem")});
+    REQUIRE_MESSAGE(company.exit_status == 0, company.transcript);
+
+    auto rsa = tpmtls_cli({"ca-init", "--algorithm", "rsa", "--bits", "4096", "--out-key", dir.file("rsa-ca.key"),
+                           "--out-cert", dir.file("rsa-ca.pem"), "--subject", "/CN=RSA CA"});
+    REQUIRE_MESSAGE(rsa.exit_status == 0, rsa.transcript);
+    struct stat info{};
+    REQUIRE(::stat(dir.file("rsa-ca.key").c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    CHECK(read_text_file(dir.file("rsa-ca.key")).find("-----BEGIN RSA PRIVATE KEY-----") == 0);
+    const std::string rsa_text = openssl_text(dir.file("rsa-ca.pem"));
+    CHECK(rsa_text.find("Public-Key: (4096 bit)") != std::string::npos);
+    CHECK(rsa_text.find("Signature Algorithm: sha256WithRSAEncryption") != std::string::npos);
+
+    auto p384 = tpmtls_cli({"ca-init", "--algorithm", "ec", "--curve", "P-384", "--out-key", dir.file("p384-ca.key"),
+                            "--out-cert", dir.file("p384-ca.pem"), "--subject", "/CN=P-384 CA"});
+    REQUIRE_MESSAGE(p384.exit_status == 0, p384.transcript);
+    const std::string p384_text = openssl_text(dir.file("p384-ca.pem"));
+    CHECK(p384_text.find("NIST CURVE: P-384") != std::string::npos);
+    CHECK(p384_text.find("Signature Algorithm: ecdsa-with-SHA384") != std::string::npos);
+
+    struct Row {
+        std::string ca;
+        std::vector<std::string> extra;
+        std::string signature_algorithm;  // as `openssl x509 -text` names it
+    };
+    const Row rows[] = {
+        {"rsa-ca", {}, "sha256WithRSAEncryption"},
+        {"rsa-ca", {"--pss"}, "rsassaPss"},
+        {"p384-ca", {}, "ecdsa-with-SHA384"},
+        {"company-ca", {}, "sha256WithRSAEncryption"},
+        {"company-ca", {"--pss"}, "rsassaPss"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.ca);
+        CAPTURE(row.extra.size());
+        std::vector<std::string> args = {"ca-sign", "--ca-cert", dir.file(row.ca + ".pem"), "--ca-key",
+                                         dir.file(row.ca + ".key"), "--csr", dir.file("device.csr"), "--out",
+                                         dir.file("device.pem")};
+        args.insert(args.end(), row.extra.begin(), row.extra.end());
+        auto signed_ = tpmtls_cli(args);
+        REQUIRE_MESSAGE(signed_.exit_status == 0, signed_.transcript);
+        const std::string text = openssl_text(dir.file("device.pem"));
+        CHECK_MESSAGE(text.find("Signature Algorithm: " + row.signature_algorithm) != std::string::npos, text);
+        if (row.signature_algorithm == "rsassaPss") {
+            CHECK(text.find("Hash Algorithm: sha256") != std::string::npos);
+            CHECK(text.find("Mask Algorithm: mgf1 with sha256") != std::string::npos);
+            CHECK(text.find("Salt Length: 0x20") != std::string::npos);
+        }
+        std::string transcript;
+        CHECK_MESSAGE(openssl_verifies(dir.file(row.ca + ".pem"), dir.file("device.pem"), transcript), transcript);
+    }
+
+    // Not SUBCASEs: each would make the RSA-4096 keys again.
+    {  // --pss with an EC CA key: exit 2, one line, nothing written.
+        auto refused = tpmtls_cli({"ca-sign", "--ca-cert", dir.file("p384-ca.pem"), "--ca-key", dir.file("p384-ca.key"),
+                                   "--csr", dir.file("device.csr"), "--out", dir.file("pss.pem"), "--pss"});
+        CHECK(refused.exit_status == 2);
+        CHECK_MESSAGE(line_count(refused.err) == 1, refused.transcript);
+        CHECK(refused.err.find("--pss: RSASSA-PSS needs an RSA CA key") != std::string::npos);
+        struct stat none{};
+        CHECK(::stat(dir.file("pss.pem").c_str(), &none) != 0);
+    }
+    {  // --algorithm, --curve and --bits that do not go together are usage errors.
+        const std::vector<std::string> base = {"ca-init", "--out-key", dir.file("x.key"), "--out-cert", dir.file("x.pem"),
+                                               "--subject", "/CN=x"};
+        for (const std::vector<std::string>& extra :
+             {std::vector<std::string>{"--algorithm", "dsa"}, {"--algorithm", "rsa", "--bits", "1024"},
+              {"--algorithm", "rsa", "--curve", "P-256"}, {"--curve", "P-521"}, {"--bits", "2048"}}) {
+            std::vector<std::string> args = base;
+            args.insert(args.end(), extra.begin(), extra.end());
+            auto r = tpmtls_cli(args);
+            CHECK_MESSAGE(r.exit_status == 2, r.transcript);
+            CHECK(r.err.find("tpmtls ca-init: --") == 0);
+        }
+        struct stat none{};
+        CHECK(::stat(dir.file("x.key").c_str(), &none) != 0);
+    }
 }

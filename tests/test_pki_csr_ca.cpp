@@ -15,6 +15,7 @@
 #include "tls13/pki/ca.h"
 #include "tls13/pki/csr.h"
 #include "tls13/software_signer.h"
+#include "tls13/x509.h"
 #include "tpm/context.h"
 #include "tpm/keys.h"
 #include "tpm/tpm_signer.h"
@@ -206,6 +207,153 @@ TEST_CASE("the CA issues client and server certificates that openssl verify acce
     std::set<Bytes> serials;
     for (int i = 0; i < 20; ++i) serials.insert(must(ca.issue(view(csr), {}, clock)).serial);
     CHECK(serials.size() == 20);
+}
+
+// What `openssl x509 -text` prints for each way a CA signs: the algorithm, and for RSASSA-PSS
+// its RFC 4055 parameters.
+std::vector<std::string> openssl_signature_lines(SignatureScheme scheme) {
+    switch (scheme) {
+        case SignatureScheme::ecdsa_secp384r1_sha384: return {"Signature Algorithm: ecdsa-with-SHA384"};
+        case SignatureScheme::rsa_pkcs1_sha256: return {"Signature Algorithm: sha256WithRSAEncryption"};
+        case SignatureScheme::rsa_pss_rsae_sha256:
+            return {"Signature Algorithm: rsassaPss", "Hash Algorithm: sha256", "Mask Algorithm: mgf1 with sha256",
+                    "Salt Length: 0x20"};
+        case SignatureScheme::ecdsa_secp256r1_sha256:
+        default: return {"Signature Algorithm: ecdsa-with-SHA256"};
+    }
+}
+
+// Issues a client certificate for a fresh P-256 CSR and checks it as a relying party would:
+// openssl shows the signature `ca` should make, and `openssl verify` accepts it under `ca_pem`.
+// Returns it.
+pki::IssuedCertificate check_issues_verifiable_certificate(const CertificateAuthority& ca, const std::string& ca_pem,
+                                                           SignatureScheme expected) {
+    TempDir dir;
+    CHECK(ca.signature_scheme() == expected);
+    auto signer = software_signer(KeyType::ecdsa_p256);
+    const Bytes csr = must(build_certificate_request(device_request(must(signer->public_key_der())), *signer));
+    const pki::IssuedCertificate issued = must(ca.issue(view(csr), {}, system_clock()));
+    const std::string text = openssl_text(dir, issued.pem);
+    for (const std::string& line : openssl_signature_lines(expected)) CHECK_MESSAGE(contains(text, line), line, text);
+    std::string transcript;
+    CHECK_MESSAGE(openssl_verify(dir, ca_pem, issued.pem, "sslclient", transcript) == 0, transcript);
+    return issued;
+}
+
+TEST_CASE("ca-init's CAs: ECDSA P-256 and P-384, RSA-4096; each signs as its key fits, RSA also RSASSA-PSS") {
+    struct Row {
+        KeySpec key;
+        RsaPadding padding;
+        SignatureScheme scheme;
+        std::string key_text;  // in `openssl x509 -text` of the CA certificate
+    };
+    const Row rows[] = {
+        {{KeyAlgorithm::ecdsa_p256}, RsaPadding::pkcs1_v15, SignatureScheme::ecdsa_secp256r1_sha256, "NIST CURVE: P-256"},
+        {{KeyAlgorithm::ecdsa_p384}, RsaPadding::pkcs1_v15, SignatureScheme::ecdsa_secp384r1_sha384, "NIST CURVE: P-384"},
+        {{KeyAlgorithm::rsa, 4096}, RsaPadding::pkcs1_v15, SignatureScheme::rsa_pkcs1_sha256, "Public-Key: (4096 bit)"},
+        {{KeyAlgorithm::rsa, 2048}, RsaPadding::pss, SignatureScheme::rsa_pss_rsae_sha256, "Public-Key: (2048 bit)"},
+    };
+    TempDir dir;
+    FixedClock clock(system_clock().unix_seconds() - 60);
+    for (const Row& row : rows) {
+        CAPTURE(to_string(row.key));
+        CAPTURE(static_cast<int>(row.padding));
+        const NewCertificateAuthority created = must(create_certificate_authority({"/CN=Acme CA", 30}, row.key, clock));
+        CHECK(contains(created.key_pem, row.key.algorithm == KeyAlgorithm::rsa ? "-----BEGIN RSA PRIVATE KEY-----"
+                                                                              : "-----BEGIN EC PRIVATE KEY-----"));
+        // The self-signature is PKCS#1 v1.5 for RSA whatever the CA later signs with.
+        const SignatureScheme self_signed =
+            row.scheme == SignatureScheme::rsa_pss_rsae_sha256 ? SignatureScheme::rsa_pkcs1_sha256 : row.scheme;
+        const std::string ca_text = openssl_text(dir, created.certificate_pem);
+        CHECK(contains(ca_text, openssl_signature_lines(self_signed)[0]));
+        CHECK(contains(ca_text, row.key_text));
+        CHECK(contains(ca_text, "CA:TRUE"));
+        auto self_verify = run_command({"openssl", "verify", "-CAfile", dir.write("self.pem", created.certificate_pem),
+                                        dir.file("self.pem")});
+        CHECK_MESSAGE(self_verify.exit_status == 0, self_verify.transcript);
+        const CertificateAuthority ca =
+            must(CertificateAuthority::load(view(created.certificate_pem), view(created.key_pem), row.padding));
+        const pki::IssuedCertificate issued = check_issues_verifiable_certificate(ca, created.certificate_pem, row.scheme);
+        // Our own server takes it as a client certificate too (tls13/x509.h).
+        ChainPolicy policy;
+        policy.purpose = CertificatePurpose::client_auth;
+        policy.now_unix_seconds = system_clock().unix_seconds();
+        const TrustStore anchors = must(TrustStore::from_pem_or_der(view(created.certificate_pem)));
+        CHECK(verify_certificate_chain(anchors, {view(issued.der)}, policy));
+        // DER loads as PEM does.
+        CHECK(CertificateAuthority::load(view(created.certificate_der), view(created.key_pem), row.padding));
+    }
+    SUBCASE("RSASSA-PSS needs an RSA key; RSA sizes other than 2048, 3072, 4096 are not made") {
+        const NewCertificateAuthority ec = must(create_certificate_authority({"CN=EC CA", 30}, clock));
+        auto pss = CertificateAuthority::load(view(ec.certificate_pem), view(ec.key_pem), RsaPadding::pss);
+        REQUIRE_FALSE(pss);
+        CHECK(pss.error().description == AlertDescription::illegal_parameter);
+        CHECK(contains(pss.error().reason, "RSASSA-PSS needs an RSA CA key"));
+        CHECK(alert_of(create_certificate_authority({"CN=CA", 30}, {KeyAlgorithm::rsa, 1024}, clock)) ==
+              AlertDescription::illegal_parameter);
+    }
+}
+
+TEST_CASE("a company CA made with the tutorial's openssl commands loads and issues what openssl verifies") {
+    TempDir dir;
+    auto openssl = [](std::vector<std::string> argv) {
+        argv.insert(argv.begin(), "openssl");
+        auto made = run_command(argv);
+        REQUIRE_MESSAGE(made.exit_status == 0, made.transcript);
+    };
+    // `openssl genrsa -out ca.key 4096` (PKCS#8 "PRIVATE KEY" in OpenSSL 3), the same key as
+    // PKCS#1 "RSA PRIVATE KEY", and one from `openssl genpkey`.
+    openssl({"genrsa", "-out", dir.file("genrsa.key"), "4096"});
+    openssl({"rsa", "-in", dir.file("genrsa.key"), "-traditional", "-out", dir.file("pkcs1.key")});
+    openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072", "-out", dir.file("genpkey.key")});
+    // `openssl req -x509 -new -key ca.key -sha256 ...`, plain and with the critical path
+    // constraints a company CA may carry (which mbedTLS 2.28 does not implement); the devices'
+    // DNS:dev1.example is inside the permitted subtree.
+    const std::vector<std::string> constrained = {"-addext", "nameConstraints=critical,permitted;DNS:example",
+                                                  "-addext", "certificatePolicies=critical,1.3.6.1.4.1.99999.1"};
+    // Key file x extensions x padding, every pair of values once (3 x 2 x 2 in six rows).
+    struct Row {
+        std::string key_file;
+        std::string pem_label;
+        bool constrained;
+        RsaPadding padding;
+    };
+    const Row rows[] = {
+        {"genrsa.key", "-----BEGIN PRIVATE KEY-----", false, RsaPadding::pkcs1_v15},
+        {"genrsa.key", "-----BEGIN PRIVATE KEY-----", true, RsaPadding::pss},
+        {"pkcs1.key", "-----BEGIN RSA PRIVATE KEY-----", false, RsaPadding::pss},
+        {"pkcs1.key", "-----BEGIN RSA PRIVATE KEY-----", true, RsaPadding::pkcs1_v15},
+        {"genpkey.key", "-----BEGIN PRIVATE KEY-----", false, RsaPadding::pkcs1_v15},
+        {"genpkey.key", "-----BEGIN PRIVATE KEY-----", true, RsaPadding::pss},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.key_file);
+        CAPTURE(row.constrained);
+        CAPTURE(static_cast<int>(row.padding));
+        std::vector<std::string> req = {"req", "-x509", "-new", "-key", dir.file(row.key_file), "-sha256", "-days",
+                                        "3650", "-subj", "/C=DE/O=Company/CN=Company Root CA", "-out",
+                                        dir.file("company-ca.pem")};
+        if (row.constrained) req.insert(req.end(), constrained.begin(), constrained.end());
+        openssl(req);
+        const std::string ca_pem = read_text_file(dir.file("company-ca.pem"));
+        const std::string key_pem = read_text_file(dir.file(row.key_file));
+        CHECK(contains(key_pem, row.pem_label));
+        if (row.constrained) CHECK(contains(openssl_text(dir, ca_pem), "X509v3 Name Constraints: critical"));
+        const CertificateAuthority ca = must(CertificateAuthority::load(view(ca_pem), view(key_pem), row.padding));
+        CHECK(ca.subject() == "C=DE, O=Company, CN=Company Root CA");
+        check_issues_verifiable_certificate(ca, ca_pem,
+                                            row.padding == RsaPadding::pss ? SignatureScheme::rsa_pss_rsae_sha256
+                                                                           : SignatureScheme::rsa_pkcs1_sha256);
+    }
+    SUBCASE("a critical extension that is not a path constraint is still refused") {
+        openssl({"req", "-x509", "-new", "-key", dir.file("genrsa.key"), "-sha256", "-days", "30", "-subj", "/CN=Odd CA",
+                 "-addext", "1.3.6.1.4.1.99999.7=critical,DER:05:00", "-out", dir.file("odd.pem")});
+        auto loaded = CertificateAuthority::load(view(read_text_file(dir.file("odd.pem"))),
+                                                 view(read_text_file(dir.file("genrsa.key"))));
+        REQUIRE_FALSE(loaded);
+        CHECK(loaded.error().description == AlertDescription::bad_certificate);
+        CHECK(contains(loaded.error().reason, "not a valid X.509 certificate"));
+    }
 }
 
 TEST_CASE("the CA refuses a request whose signature does not verify, and bad CA material") {

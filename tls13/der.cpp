@@ -25,6 +25,12 @@ Result<Reader> read_expected(Reader& r, uint8_t tag) {
     return e.body;
 }
 
+Result<ByteView> read_tlv(Reader& r, uint8_t tag) {
+    const ByteView before = r.rest();
+    TRY(read_expected(r, tag));
+    return before.first(before.size() - r.remaining());
+}
+
 void write(Writer& w, uint8_t tag, ByteView body) {
     w.u8(tag);
     const size_t n = body.size();

@@ -23,6 +23,8 @@ struct Element {
 Result<Element> read(Reader& r);
 // One TLV that must have `tag`.
 Result<Reader> read_expected(Reader& r, uint8_t tag);
+// One TLV that must have `tag`, whole (tag and length included), to copy it as it is.
+Result<ByteView> read_tlv(Reader& r, uint8_t tag);
 
 // Writes tag, DER length and the body produced by `body`.
 void write(Writer& w, uint8_t tag, ByteView body);

@@ -1,7 +1,8 @@
-// `tpmtls ca-init` and `tpmtls ca-sign`: the small enrollment CA. ca-init makes a P-256 CA key
-// and its self-signed certificate; ca-sign checks a request's signature and issues a client
-// (or, for the demo's server, a server) certificate from it; with --new-key it first makes a
-// software P-256 key and the request for it (the demo server's key).
+// `tpmtls ca-init` and `tpmtls ca-sign`: the small enrollment CA. ca-init makes a CA key (ECDSA
+// P-256 by default, P-384, or RSA as company CAs have) and its self-signed certificate; ca-sign
+// checks a request's signature and issues a client (or, for the demo's server, a server)
+// certificate from it, signed as the CA key fits; with --new-key it first makes a software P-256
+// key and the request for it (the demo server's key).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,16 +26,23 @@ namespace {
 
 const CommandSpec init_spec{
     .name = "ca-init",
-    .summary = "create a small CA: a P-256 key and a self-signed CA certificate",
-    .synopsis = "tpmtls ca-init --out-key ca.key --out-cert ca.pem --subject S [--days N] [--force]",
-    .description = "Generates an ECDSA P-256 CA key (written mode 0600) and a self-signed certificate with\n"
-                   "basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign. Existing files are kept unless\n"
-                   "--force is given (replacing a CA key orphans every certificate it issued).",
+    .summary = "create a small CA: an EC or RSA key and a self-signed CA certificate",
+    .synopsis = "tpmtls ca-init --out-key ca.key --out-cert ca.pem --subject S [--algorithm ec|rsa]\n"
+                "                       [--curve P-256|P-384] [--bits 2048|3072|4096] [--days N] [--force]",
+    .description = "Generates a CA key (written mode 0600): ECDSA P-256 by default, P-384 with --curve, or RSA\n"
+                   "with --algorithm rsa (4096 bits unless --bits, as `openssl genrsa -out ca.key 4096`), and a\n"
+                   "self-signed certificate with basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign,\n"
+                   "signed ecdsa-with-SHA256 (P-256), ecdsa-with-SHA384 (P-384) or sha256WithRSAEncryption\n"
+                   "(RSA). Existing files are kept unless --force is given (replacing a CA key orphans every\n"
+                   "certificate it issued).",
     .options =
         {
             {"out-key", "FILE", "where to write the CA private key (PEM, mode 0600)"},
             {"out-cert", "FILE", "where to write the CA certificate (PEM)"},
             {"subject", "S", "CA subject, /CN=Acme device CA or CN=Acme device CA,O=Acme"},
+            {"algorithm", "ec|rsa", "the CA key: ec (ECDSA, default; ecc is accepted too) or rsa"},
+            {"curve", "P-256|P-384", "with ec: the curve (default P-256)"},
+            {"bits", "2048|3072|4096", "with rsa: the key size (default 4096)"},
             {"days", "N", "validity in days (default 3650)"},
             {"force", "", "replace existing key and certificate files"},
         },
@@ -44,11 +52,14 @@ const CommandSpec sign_spec{
     .name = "ca-sign",
     .summary = "issue a certificate from a CSR after checking its signature (or for a new software key)",
     .synopsis = "tpmtls ca-sign --ca-cert ca.pem --ca-key ca.key --out cert.pem [--days N] [--profile client|server]\n"
-                "                       (--csr csr.pem | --new-key KEY.pem --subject S [--san NAME]... [--force])",
+                "                       [--pss] (--csr csr.pem | --new-key KEY.pem --subject S [--san NAME]... [--force])",
     .description = "Verifies the request's self-signature (a request that does not verify is refused), then\n"
                    "issues a certificate with the request's subject and subjectAltNames, extKeyUsage clientAuth\n"
                    "(profile client, the default) or serverAuth (profile server), keyUsage digitalSignature, a\n"
                    "random 16-byte serial, valid from now for N days (default 365).\n"
+                   "The CA may be one ca-init made or one made with openssl (an RSA key from genrsa or genpkey,\n"
+                   "a certificate from req -x509). It signs as its key fits: ECDSA P-256 ecdsa-with-SHA256,\n"
+                   "P-384 ecdsa-with-SHA384, RSA sha256WithRSAEncryption, or RSASSA-PSS with --pss.\n"
                    "--new-key instead generates a software ECDSA P-256 key, writes it to KEY.pem (mode 0600,\n"
                    "atomically; an existing file is kept unless --force), builds and signs a request for it\n"
                    "with --subject and --san, and issues from that: the demo server's key and certificate\n"
@@ -56,7 +67,7 @@ const CommandSpec sign_spec{
     .options =
         {
             {"ca-cert", "FILE", "the CA certificate (PEM)"},
-            {"ca-key", "FILE", "the CA private key (PEM)"},
+            {"ca-key", "FILE", "the CA private key (PEM or DER; SEC1, PKCS#1 or PKCS#8)"},
             {"csr", "FILE", "the certificate signing request (PEM or DER)"},
             {"new-key", "FILE", "instead of --csr: generate a software P-256 key, written here (PEM, 0600)"},
             {"subject", "S", "with --new-key: the subject, /CN=localhost or CN=localhost,O=Acme"},
@@ -65,6 +76,7 @@ const CommandSpec sign_spec{
             {"out", "FILE", "where to write the certificate (PEM)"},
             {"days", "N", "validity in days (default 365)"},
             {"profile", "client|server", "extKeyUsage clientAuth (default) or serverAuth"},
+            {"pss", "", "with an RSA CA key: sign RSASSA-PSS (SHA-256, MGF1-SHA-256, salt 32)"},
         },
 };
 
@@ -121,14 +133,43 @@ bool write_file_atomically(const std::string& path, std::string_view contents, m
     return true;
 }
 
+// --algorithm, --curve and --bits; each of the last two only with its algorithm.
+std::optional<pki::KeySpec> parse_key_spec(const Options& options) {
+    const std::string algorithm = options.value_or("algorithm", "ec");
+    pki::KeySpec spec;
+    std::string error;
+    if (algorithm == "rsa") {
+        spec.algorithm = pki::KeyAlgorithm::rsa;
+        const std::string bits = options.value_or("bits", "4096");
+        if (bits == "2048" || bits == "3072" || bits == "4096")
+            spec.rsa_bits = static_cast<unsigned>(std::stoul(bits));
+        else
+            error = "--bits wants 2048, 3072 or 4096, not '" + bits + "'";
+        if (options.value("curve")) error = "--curve goes with --algorithm ec";
+    } else if (algorithm == "ec" || algorithm == "ecc") {
+        const std::string curve = options.value_or("curve", "P-256");
+        if (curve == "P-384")
+            spec.algorithm = pki::KeyAlgorithm::ecdsa_p384;
+        else if (curve != "P-256")
+            error = "--curve wants P-256 or P-384, not '" + curve + "'";
+        if (options.value("bits")) error = "--bits goes with --algorithm rsa";
+    } else {
+        error = "--algorithm wants ec or rsa, not '" + algorithm + "'";
+    }
+    if (error.empty()) return spec;
+    print_error(init_spec.name, error, "see `tpmtls ca-init --help`");
+    return std::nullopt;
+}
+
 Exit run_init(std::span<const std::string> args) {
     Exit exit = Exit::ok;
     auto options = parse_options(init_spec, args, exit);
     if (!options) return exit;
     if (!require(init_spec, *options, {"out-key", "out-cert", "subject"})) return Exit::usage;
     const auto days = parse_days(init_spec, *options, 3650);
-    if (!days) return Exit::usage;
-    auto ca = pki::create_certificate_authority({*options->value("subject"), *days}, system_clock());
+    const auto key_spec = parse_key_spec(*options);
+    if (!days || !key_spec) return Exit::usage;
+    auto ca = pki::create_certificate_authority({*options->value("subject"), *days}, *key_spec, system_clock());
     if (!ca) {
         print_error(init_spec.name, ca.error().reason);
         return ca.error().description == AlertDescription::illegal_parameter ? Exit::usage : Exit::failure;
@@ -242,11 +283,14 @@ Exit run_sign(std::span<const std::string> args) {
         if (ca_key) secure_wipe(ca_key->data(), ca_key->size());
         return Exit::failure;
     }
-    auto ca = pki::CertificateAuthority::load(view(*ca_cert), view(*ca_key));
+    const auto rsa_padding = options->has("pss") ? pki::RsaPadding::pss : pki::RsaPadding::pkcs1_v15;
+    auto ca = pki::CertificateAuthority::load(view(*ca_cert), view(*ca_key), rsa_padding);
     secure_wipe(ca_key->data(), ca_key->size());
     if (!ca) {
-        print_error(sign_spec.name, ca.error().reason);
-        return Exit::failure;
+        // illegal_parameter: --pss with a CA key that is not RSA.
+        const bool usage = ca.error().description == AlertDescription::illegal_parameter;
+        print_error(sign_spec.name, (usage ? "--pss: " : "") + ca.error().reason);
+        return usage ? Exit::usage : Exit::failure;
     }
     std::optional<NewKeyRequest> made;
     std::optional<Bytes> csr;

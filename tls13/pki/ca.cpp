@@ -2,16 +2,20 @@
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/ecp.h>
+#include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/rsa.h>
 #include <mbedtls/x509_crt.h>
 
 #include <array>
 
 #include "tls13/crypto/c_struct.h"
+#include "tls13/der.h"
 #include "tls13/pki/asn1_back_writer.hpp"
 #include "tls13/pki/key_generation.h"
 #include "tls13/pki/pem.h"
+#include "tls13/pki/signature_algorithm.h"
 #include "tls13/secret.h"
 
 namespace tpmtls::pki {
@@ -19,6 +23,7 @@ namespace tpmtls::pki {
 namespace {
 
 using detail::oid;
+using detail::SignatureAlgorithm;
 using Pk = CStruct<mbedtls_pk_context, mbedtls_pk_init, mbedtls_pk_free>;
 using Certificate = CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free>;
 using CertificateWriter = CStruct<mbedtls_x509write_cert, mbedtls_x509write_crt_init, mbedtls_x509write_crt_free>;
@@ -83,12 +88,83 @@ struct CertificateFields {
     std::vector<SubjectAltName> subject_alt_names;
 };
 
-// One X.509 v3 certificate (RFC 5280 §4.1), signed ecdsa-with-SHA256 by the issuer key.
-Result<Bytes> write_certificate(const CertificateFields& fields, Random& random) {
+// The scheme a CA key signs certificates with (see RsaPadding).
+Result<const SignatureAlgorithm*> signature_algorithm_for(const mbedtls_pk_context& key, RsaPadding rsa_padding) {
+    SignatureScheme scheme{};
+    if (mbedtls_pk_get_type(&key) == MBEDTLS_PK_RSA) {
+        scheme = rsa_padding == RsaPadding::pss ? SignatureScheme::rsa_pss_rsae_sha256 : SignatureScheme::rsa_pkcs1_sha256;
+    } else if (rsa_padding == RsaPadding::pss) {
+        return fail(AlertDescription::illegal_parameter, "RSASSA-PSS needs an RSA CA key, and this CA's key is ECDSA");
+    } else if (mbedtls_pk_can_do(&key, MBEDTLS_PK_ECDSA) && mbedtls_pk_ec(key)->grp.id == MBEDTLS_ECP_DP_SECP256R1) {
+        scheme = SignatureScheme::ecdsa_secp256r1_sha256;
+    } else if (mbedtls_pk_can_do(&key, MBEDTLS_PK_ECDSA) && mbedtls_pk_ec(key)->grp.id == MBEDTLS_ECP_DP_SECP384R1) {
+        scheme = SignatureScheme::ecdsa_secp384r1_sha384;
+    } else {
+        return fail(AlertDescription::internal_error, "the CA key is neither RSA nor ECDSA on P-256 or P-384");
+    }
+    return detail::find_signature_algorithm(scheme);
+}
+
+// mbedTLS 2.28's certificate writer signs PKCS#1 v1.5 or ECDSA only. For RSASSA-PSS its
+// TBSCertificate (RFC 5280 §4.1) gets the PSS AlgorithmIdentifier in place of its own, in the
+// TBSCertificate's signature field and in the Certificate's, and is signed again.
+Result<Bytes> sign_rsa_pss(ByteView written, const SignatureAlgorithm& algorithm, mbedtls_pk_context& issuer_key,
+                           Random& random) {
+    Reader outer(written);
+    Reader certificate = TRY(der::read_expected(outer, der::tag_sequence));
+    Reader tbs = TRY(der::read_expected(certificate, der::tag_sequence));
+    const ByteView version = TRY(der::read_tlv(tbs, detail::constructed_context(0)));
+    const ByteView serial = TRY(der::read_tlv(tbs, der::tag_integer));
+    TRY(der::read_expected(tbs, der::tag_sequence));  // mbedTLS's AlgorithmIdentifier
+    const ByteView after_signature_field = tbs.take_rest();
+    detail::AsnBackWriter tbs_writer(written.size() + 64);
+    tbs_writer.wrap(detail::constructed_sequence, [&] {
+        tbs_writer.raw(after_signature_field);
+        detail::write_algorithm_identifier(tbs_writer, algorithm);
+        tbs_writer.raw(serial);
+        tbs_writer.raw(version);
+    });
+    const Bytes to_be_signed = TRY(tbs_writer.finish("TBSCertificate"));
+
+    mbedtls_rsa_context* rsa = mbedtls_pk_rsa(issuer_key);
+    const mbedtls_md_info_t* md = mbedtls_md_info_from_type(algorithm.hash);
+    std::array<unsigned char, MBEDTLS_MD_MAX_SIZE> digest{};
+    TRY(check(mbedtls_md(md, to_be_signed.data(), to_be_signed.size(), digest.data()), "hashing the certificate"));
+    Bytes signature(mbedtls_rsa_get_len(rsa));
+    mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, algorithm.hash);
+    TRY(check(mbedtls_rsa_rsassa_pss_sign_ext(rsa, random_callback, &random, algorithm.hash, 0, digest.data(),
+                                              algorithm.salt_length, signature.data()),
+              "RSASSA-PSS signing"));
+    detail::AsnBackWriter w(to_be_signed.size() + signature.size() + 256);
+    w.wrap(detail::constructed_sequence, [&] {
+        w.check(mbedtls_asn1_write_bitstring(w.cursor(), w.start(), signature.data(), signature.size() * 8));
+        detail::write_algorithm_identifier(w, algorithm);
+        w.raw(view(to_be_signed));
+    });
+    return w.finish("Certificate");
+}
+
+// A certificate signed by `issuer_key` must verify with it, as any relying party will check.
+Status check_signature(ByteView der, mbedtls_pk_context& issuer_key) {
+    Certificate parsed;
+    if (mbedtls_x509_crt_parse_der(&parsed.value, der.data(), der.size()) != 0)
+        return fail(AlertDescription::internal_error, "the written certificate does not parse");
+    const mbedtls_x509_crt& c = parsed.value;
+    if (!detail::signature_verifies(c.sig_pk, c.sig_opts, c.sig_md, ByteView(c.tbs.p, c.tbs.len),
+                                    ByteView(c.sig.p, c.sig.len), issuer_key))
+        return fail(AlertDescription::internal_error, "the written certificate's signature does not verify");
+    return ok();
+}
+
+// One X.509 v3 certificate (RFC 5280 §4.1), signed with `algorithm` by the issuer key.
+Result<Bytes> write_certificate(const CertificateFields& fields, const SignatureAlgorithm& algorithm, Random& random) {
     CertificateWriter crt;
     mbedtls_x509write_cert* w = &crt.value;
     mbedtls_x509write_crt_set_version(w, MBEDTLS_X509_CRT_VERSION_3);
-    mbedtls_x509write_crt_set_md_alg(w, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_crt_set_md_alg(w, algorithm.hash);
+    // An RSA key signs as its padding says: PKCS#1 v1.5 here, whatever a PSS signature before set.
+    if (mbedtls_pk_get_type(fields.issuer_key) == MBEDTLS_PK_RSA)
+        mbedtls_rsa_set_padding(mbedtls_pk_rsa(*fields.issuer_key), MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
     Mpi serial;
     TRY(check(mbedtls_mpi_read_binary(&serial.value, fields.serial.data(), fields.serial.size()), "serial"));
     TRY(check(mbedtls_x509write_crt_set_serial(w, &serial.value), "serial"));
@@ -127,7 +203,40 @@ Result<Bytes> write_certificate(const CertificateFields& fields, Random& random)
     Bytes buffer(4096 + 64 * fields.subject_alt_names.size());
     const int written = mbedtls_x509write_crt_der(w, buffer.data(), buffer.size(), random_callback, &random);
     if (written <= 0) return mbedtls_failure("writing the certificate", written);
-    return Bytes(buffer.end() - written, buffer.end());
+    Bytes der(buffer.end() - written, buffer.end());
+    if (!algorithm.hash_oid.empty()) der = TRY(sign_rsa_pss(view(der), algorithm, *fields.issuer_key, random));
+    TRY(check_signature(view(der), *fields.issuer_key));
+    return der;
+}
+
+// The CA's own certificate may carry extensions that bind relying parties building paths
+// through it, not the signer (RFC 5280 §4.2.1.4 certificatePolicies, §4.2.1.5 policyMappings,
+// §4.2.1.10 nameConstraints, §4.2.1.11 policyConstraints, §4.2.1.14 inhibitAnyPolicy), often
+// critical as `openssl req -x509 -addext nameConstraints=critical,...` writes them. mbedTLS
+// 2.28 refuses critical extensions it does not implement unless this callback takes them.
+int accept_path_constraint(void*, const mbedtls_x509_crt*, const mbedtls_x509_buf* extension_oid, int,
+                           const unsigned char*, const unsigned char*) {
+    const ByteView id(extension_oid->p, extension_oid->len);
+    for (std::string_view accepted : {oid(MBEDTLS_OID_CERTIFICATE_POLICIES), oid(MBEDTLS_OID_POLICY_MAPPINGS),
+                                      oid(MBEDTLS_OID_NAME_CONSTRAINTS), oid(MBEDTLS_OID_POLICY_CONSTRAINTS),
+                                      oid(MBEDTLS_OID_INIHIBIT_ANYPOLICY)})
+        if (detail::same_oid(id, accepted)) return 0;
+    return MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
+}
+
+// The one place the CA certificate is parsed.
+Status parse_ca_certificate(ByteView pem_or_der, mbedtls_x509_crt& out) {
+    const auto der = pem_decode("CERTIFICATE", pem_or_der);
+    const int rc = der ? mbedtls_x509_crt_parse_der_with_ext_cb(&out, der->data(), der->size(), 1,
+                                                                accept_path_constraint, nullptr)
+                       : MBEDTLS_ERR_X509_INVALID_FORMAT;
+    if (rc != 0) {
+        std::array<char, 160> text{};
+        mbedtls_strerror(rc, text.data(), text.size());
+        return fail(AlertDescription::bad_certificate,
+                    std::string("the CA certificate is not a valid X.509 certificate (") + text.data() + ")");
+    }
+    return ok();
 }
 
 Result<std::string> dn_string(const mbedtls_x509_name& name) {
@@ -153,11 +262,16 @@ NewCertificateAuthority::~NewCertificateAuthority() { secure_wipe(key_pem.data()
 
 Result<NewCertificateAuthority> create_certificate_authority(const CaOptions& options, const Clock& clock,
                                                              Random& random) {
+    return create_certificate_authority(options, KeySpec{}, clock, random);
+}
+
+Result<NewCertificateAuthority> create_certificate_authority(const CaOptions& options, const KeySpec& key_spec,
+                                                             const Clock& clock, Random& random) {
     TRY(check_days(options.days));
     const std::string subject = TRY(normalize_subject(options.subject));
     TRY(encode_name(subject));  // an unknown attribute type is reported as such
 
-    PrivateKeyPem key_pem = TRY(generate_p256_key(random));
+    PrivateKeyPem key_pem = TRY(generate_key(key_spec, random));
     Pk key;
     {
         Bytes input = mbedtls_parse_input(view(key_pem.text));
@@ -177,7 +291,8 @@ Result<NewCertificateAuthority> create_certificate_authority(const CaOptions& op
     fields.is_ca = true;
 
     NewCertificateAuthority out;
-    out.certificate_der = TRY(write_certificate(fields, random));
+    const SignatureAlgorithm* algorithm = TRY(signature_algorithm_for(key.value, RsaPadding::pkcs1_v15));
+    out.certificate_der = TRY(write_certificate(fields, *algorithm, random));
     out.certificate_pem = TRY(pem_encode("CERTIFICATE", view(out.certificate_der)));
     out.key_pem = std::move(key_pem.text);
     return out;
@@ -188,6 +303,7 @@ struct CertificateAuthority::Impl {
     Pk key;
     std::string subject;           // for display: "CN=CA, O=Acme"
     std::string writable_subject;  // for the issuer field: "CN=CA,O=Acme"
+    const SignatureAlgorithm* signature_algorithm = nullptr;
 };
 
 CertificateAuthority::CertificateAuthority(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -196,12 +312,15 @@ CertificateAuthority::CertificateAuthority(CertificateAuthority&&) noexcept = de
 CertificateAuthority& CertificateAuthority::operator=(CertificateAuthority&&) noexcept = default;
 
 std::string CertificateAuthority::subject() const { return impl_->subject; }
+SignatureScheme CertificateAuthority::signature_scheme() const { return impl_->signature_algorithm->scheme; }
+std::string CertificateAuthority::signature_algorithm() const {
+    return std::string(impl_->signature_algorithm->name);
+}
 
-Result<CertificateAuthority> CertificateAuthority::load(ByteView certificate, ByteView private_key) {
+Result<CertificateAuthority> CertificateAuthority::load(ByteView certificate, ByteView private_key,
+                                                         RsaPadding rsa_padding) {
     auto impl = std::make_unique<Impl>();
-    const Bytes certificate_input = mbedtls_parse_input(certificate);
-    if (mbedtls_x509_crt_parse(&impl->certificate.value, certificate_input.data(), certificate_input.size()) != 0)
-        return fail(AlertDescription::bad_certificate, "the CA certificate is not a valid X.509 certificate");
+    TRY(parse_ca_certificate(certificate, impl->certificate.value));
     if (impl->certificate.value.ca_istrue == 0)
         return fail(AlertDescription::bad_certificate, "the CA certificate is not a CA (basicConstraints CA:FALSE)");
     Bytes key_input = mbedtls_parse_input(private_key);
@@ -210,6 +329,7 @@ Result<CertificateAuthority> CertificateAuthority::load(ByteView certificate, By
     if (rc != 0) return fail(AlertDescription::internal_error, "the CA key is not a valid unencrypted private key");
     if (mbedtls_pk_check_pair(&impl->certificate.value.pk, &impl->key.value) != 0)
         return fail(AlertDescription::internal_error, "the CA key does not belong to the CA certificate");
+    impl->signature_algorithm = TRY(signature_algorithm_for(impl->key.value, rsa_padding));
     impl->subject = TRY(dn_string(impl->certificate.value.subject));
     const mbedtls_x509_buf& raw = impl->certificate.value.subject_raw;
     impl->writable_subject = TRY(subject_from_name(ByteView(raw.p, raw.len)));
@@ -238,7 +358,7 @@ Result<IssuedCertificate> CertificateAuthority::issue(ByteView request_pem_or_de
     fields.subject_alt_names = request.subject_alt_names;
 
     IssuedCertificate out;
-    out.der = TRY(write_certificate(fields, random));
+    out.der = TRY(write_certificate(fields, *impl_->signature_algorithm, random));
     // The subject went through mbedTLS's text form; it must come out as it went in (same
     // attribute types and value bytes, in the same order).
     Certificate issued;

@@ -1,18 +1,15 @@
 #include "tls13/pki/csr.h"
 
 #include <mbedtls/error.h>
-#include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_csr.h>
-
-#include <array>
-#include <optional>
 
 #include "tls13/crypto/c_struct.h"
 #include "tls13/der.h"
 #include "tls13/pki/asn1_back_writer.hpp"
 #include "tls13/pki/pem.h"
+#include "tls13/pki/signature_algorithm.h"
 
 namespace tpmtls::pki {
 
@@ -26,66 +23,13 @@ using detail::constructed_set;
 using Csr = CStruct<mbedtls_x509_csr, mbedtls_x509_csr_init, mbedtls_x509_csr_free>;
 
 using detail::oid;
+using detail::SignatureAlgorithm;
 
-// How a TLS signature scheme's output is named in X.509.
-struct SignatureAlgorithm {
-    SignatureScheme scheme;
-    std::string_view name;
-    std::string_view oid;         // the signature algorithm
-    std::string_view hash_oid;    // RSASSA-PSS: hash and MGF1 hash; empty otherwise
-    int salt_length;              // RSASSA-PSS: = hash length (RFC 8446 §4.2.3)
-    bool null_parameters;         // sha*WithRSAEncryption: parameters NULL (RFC 4055 §5)
-};
-
-const std::array<SignatureAlgorithm, 6>& signature_algorithms() {
-    static const std::array<SignatureAlgorithm, 6> table{{
-        {SignatureScheme::ecdsa_secp256r1_sha256, "ecdsa-with-SHA256", oid(MBEDTLS_OID_ECDSA_SHA256), {}, 0, false},
-        {SignatureScheme::ecdsa_secp384r1_sha384, "ecdsa-with-SHA384", oid(MBEDTLS_OID_ECDSA_SHA384), {}, 0, false},
-        {SignatureScheme::rsa_pss_rsae_sha256, "RSASSA-PSS", oid(MBEDTLS_OID_RSASSA_PSS),
-         oid(MBEDTLS_OID_DIGEST_ALG_SHA256), 32, false},
-        {SignatureScheme::rsa_pss_rsae_sha384, "RSASSA-PSS", oid(MBEDTLS_OID_RSASSA_PSS),
-         oid(MBEDTLS_OID_DIGEST_ALG_SHA384), 48, false},
-        {SignatureScheme::rsa_pkcs1_sha256, "sha256WithRSAEncryption", oid(MBEDTLS_OID_PKCS1_SHA256), {}, 0, true},
-        {SignatureScheme::rsa_pkcs1_sha384, "sha384WithRSAEncryption", oid(MBEDTLS_OID_PKCS1_SHA384), {}, 0, true},
-    }};
-    return table;
-}
-
-// The first scheme of the signer (in its order) that has an X.509 name here.
-std::optional<SignatureAlgorithm> algorithm_for(const Signer& signer) {
+// The first scheme of the signer (in its order) that has an X.509 name.
+const SignatureAlgorithm* algorithm_for(const Signer& signer) {
     for (SignatureScheme scheme : signer.schemes())
-        for (const auto& algorithm : signature_algorithms())
-            if (algorithm.scheme == scheme) return algorithm;
-    return std::nullopt;
-}
-
-// AlgorithmIdentifier for `algorithm`. ECDSA: no parameters (RFC 5758 §3.2). RSASSA-PSS:
-// RSASSA-PSS-params { [0] hashAlgorithm, [1] maskGenAlgorithm mgf1(hash), [2] saltLength }
-// with the default trailerField left out (RFC 4055 §3.1).
-void write_algorithm_identifier(AsnBackWriter& w, const SignatureAlgorithm& algorithm) {
-    auto hash_identifier = [&] {
-        w.wrap(constructed_sequence, [&] {
-            w.null();
-            w.oid(algorithm.hash_oid);
-        });
-    };
-    w.wrap(constructed_sequence, [&] {
-        if (!algorithm.hash_oid.empty()) {
-            w.wrap(constructed_sequence, [&] {
-                w.wrap(constructed_context(2), [&] { w.integer(algorithm.salt_length); });
-                w.wrap(constructed_context(1), [&] {
-                    w.wrap(constructed_sequence, [&] {
-                        hash_identifier();
-                        w.oid(oid(MBEDTLS_OID_MGF1));
-                    });
-                });
-                w.wrap(constructed_context(0), hash_identifier);
-            });
-        } else if (algorithm.null_parameters) {
-            w.null();
-        }
-        w.oid(algorithm.oid);
-    });
+        if (const SignatureAlgorithm* algorithm = detail::find_signature_algorithm(scheme)) return algorithm;
+    return nullptr;
 }
 
 // RFC 2986 §4.1 CertificationRequestInfo ::= SEQUENCE { version INTEGER { v1(0) }, subject Name,
@@ -118,13 +62,6 @@ Result<Bytes> build_request_info(const CsrRequest& request) {
     return w.finish("CertificationRequestInfo");
 }
 
-// The whole TLV at the front of `r`, checked to carry `tag`.
-Result<ByteView> read_tlv(Reader& r, uint8_t tag) {
-    const ByteView before = r.rest();
-    TRY(der::read_expected(r, tag));
-    return before.first(before.size() - r.remaining());
-}
-
 // The subjectAltName of an extensionRequest's Extensions, if any (RFC 5280 §4.1: Extension ::=
 // SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }).
 Status read_extension_request(Reader values, std::vector<SubjectAltName>& names) {
@@ -148,8 +85,8 @@ Status read_request_info(ByteView info, CertificateRequest& out) {
     Reader outer(info);
     Reader body = TRY(der::read_expected(outer, der::tag_sequence));
     TRY(der::read_expected(body, der::tag_integer));
-    out.subject_der = to_bytes(TRY(read_tlv(body, der::tag_sequence)));
-    out.subject_public_key_info = to_bytes(TRY(read_tlv(body, der::tag_sequence)));
+    out.subject_der = to_bytes(TRY(der::read_tlv(body, der::tag_sequence)));
+    out.subject_public_key_info = to_bytes(TRY(der::read_tlv(body, der::tag_sequence)));
     Reader attributes = TRY(der::read_expected(body, constructed_context(0)));
     TRY(body.expect_end("trailing bytes in CertificationRequestInfo"));
     while (!attributes.empty()) {
@@ -165,7 +102,7 @@ Status read_request_info(ByteView info, CertificateRequest& out) {
 
 std::string_view signature_name(const mbedtls_x509_csr& csr) {
     if (csr.sig_pk == MBEDTLS_PK_RSASSA_PSS) return "RSASSA-PSS";
-    for (const auto& algorithm : signature_algorithms())
+    for (const auto& algorithm : detail::signature_algorithms())
         if (detail::same_oid(ByteView(csr.sig_oid.p, csr.sig_oid.len), algorithm.oid)) return algorithm.name;
     return "unknown";
 }
@@ -185,7 +122,7 @@ Result<Bytes> build_certificate_request(const CsrRequest& request, Signer& signe
     AsnBackWriter w(info.size() + signature.size() + 128);
     w.wrap(constructed_sequence, [&] {
         w.check(mbedtls_asn1_write_bitstring(w.cursor(), w.start(), signature.data(), signature.size() * 8));
-        write_algorithm_identifier(w, *algorithm);
+        detail::write_algorithm_identifier(w, *algorithm);
         w.raw(view(info));
     });
     Bytes der = TRY(w.finish("CertificationRequest"));
@@ -212,12 +149,8 @@ Result<CertificateRequest> parse_certificate_request(ByteView pem_or_der) {
         return fail(AlertDescription::insufficient_security, "CSR signed with a hash weaker than SHA-256");
 
     // RFC 2986 §3: the signature over CertificationRequestInfo proves possession of the key.
-    const mbedtls_md_info_t* md = mbedtls_md_info_from_type(parsed.sig_md);
-    std::array<unsigned char, 64> digest{};
-    if (md == nullptr || mbedtls_md(md, parsed.cri.p, parsed.cri.len, digest.data()) != 0)
-        return fail(AlertDescription::internal_error, "cannot hash the CSR");
-    if (mbedtls_pk_verify_ext(parsed.sig_pk, parsed.sig_opts, &csr.value.pk, parsed.sig_md, digest.data(),
-                              mbedtls_md_get_size(md), parsed.sig.p, parsed.sig.len) != 0)
+    if (!detail::signature_verifies(parsed.sig_pk, parsed.sig_opts, parsed.sig_md, ByteView(parsed.cri.p, parsed.cri.len),
+                                    ByteView(parsed.sig.p, parsed.sig.len), csr.value.pk))
         return fail(AlertDescription::decrypt_error,
                     "CSR signature does not verify (the request was altered or not signed by its own key)");
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "tls13/crypto/c_struct.h"
+
 namespace tpmtls::pki {
 
 Result<std::string> pem_encode(std::string_view label, ByteView der) {
@@ -20,11 +22,32 @@ Result<std::string> pem_encode(std::string_view label, ByteView der) {
     return out;
 }
 
-Bytes mbedtls_parse_input(ByteView pem_or_der) {
+namespace {
+
+bool has_pem_armour(ByteView text) {
     constexpr std::string_view begin = "-----BEGIN";
+    return std::search(text.begin(), text.end(), begin.begin(), begin.end()) != text.end();
+}
+
+using PemContext = CStruct<mbedtls_pem_context, mbedtls_pem_init, mbedtls_pem_free>;
+
+}  // namespace
+
+Result<Bytes> pem_decode(std::string_view label, ByteView pem_or_der) {
+    if (!has_pem_armour(pem_or_der)) return to_bytes(pem_or_der);
+    const std::string header = "-----BEGIN " + std::string(label) + "-----";
+    const std::string footer = "-----END " + std::string(label) + "-----";
+    const Bytes input = mbedtls_parse_input(pem_or_der);
+    PemContext pem;
+    size_t used = 0;
+    if (mbedtls_pem_read_buffer(&pem.value, header.c_str(), footer.c_str(), input.data(), nullptr, 0, &used) != 0)
+        return fail(AlertDescription::decode_error, "no readable " + std::string(label) + " PEM block");
+    return Bytes(pem.value.buf, pem.value.buf + pem.value.buflen);
+}
+
+Bytes mbedtls_parse_input(ByteView pem_or_der) {
     Bytes out = to_bytes(pem_or_der);
-    if (std::search(pem_or_der.begin(), pem_or_der.end(), begin.begin(), begin.end()) != pem_or_der.end())
-        out.push_back(0);
+    if (has_pem_armour(pem_or_der)) out.push_back(0);
     return out;
 }
 
