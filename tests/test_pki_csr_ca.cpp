@@ -193,7 +193,7 @@ TEST_CASE("the CA issues client and server certificates that openssl verify acce
     CHECK(contains(text, "Not After : " + openssl_time(now + 90 * 86400)));
     std::string serial_hex;
     for (size_t i = 0; i < client.serial.size(); ++i)
-        serial_hex += (i ? ":" : "") + to_hex(ByteView(&client.serial[i], 1));
+        serial_hex.append(i ? ":" : "").append(to_hex(ByteView(&client.serial[i], 1)));  // GCC bug 105329
     CHECK_MESSAGE(contains(text, serial_hex), serial_hex);
 
     const pki::IssuedCertificate again = must(ca.issue(view(csr), {}, clock));
@@ -204,8 +204,10 @@ TEST_CASE("the CA issues client and server certificates that openssl verify acce
     CHECK_MESSAGE(openssl_verify(dir, created.certificate_pem, server.pem, "sslserver", transcript) == 0, transcript);
     CHECK(contains(openssl_text(dir, server.pem), "TLS Web Server Authentication"));
 
-    std::set<Bytes> serials;
-    for (int i = 0; i < 20; ++i) serials.insert(must(ca.issue(view(csr), {}, clock)).serial);
+    // Hex strings, not Bytes: GCC 12 warns -Wstringop-overread inside vector's <=> (a false
+    // positive about libstdc++'s inlined memcmp).
+    std::set<std::string> serials;
+    for (int i = 0; i < 20; ++i) serials.insert(to_hex(must(ca.issue(view(csr), {}, clock)).serial));
     CHECK(serials.size() == 20);
 }
 

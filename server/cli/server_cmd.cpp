@@ -261,7 +261,11 @@ Exit run(std::span<const std::string> args) {
     if (tracing || keylog) {
         server_options.trace_for = [tracing, show_secrets, keylog](uint64_t id, const std::string&) {
             auto fanout = std::make_shared<TraceFanout>();
-            if (tracing) fanout->add(make_text_trace("server", show_secrets, stdout, "[" + std::to_string(id) + "] "));
+            // Appended, not "[" + ...: GCC 12 warns -Wrestrict on const char* + std::string&&
+            // inside libstdc++ (a false positive, GCC bug 105329).
+            std::string prefix = "[";
+            prefix.append(std::to_string(id)).append("] ");
+            if (tracing) fanout->add(make_text_trace("server", show_secrets, stdout, prefix));
             fanout->add(keylog);
             return std::static_pointer_cast<TraceObserver>(fanout);
         };

@@ -65,7 +65,7 @@ std::unique_ptr<TlsClient> connect_client(const std::string& host, uint16_t port
     auto client = TlsClient::connect(host, port, std::move(config), test_timeouts());
     if (!client && peer != nullptr) peer->pump(std::chrono::milliseconds(200));  // its side of the story
     REQUIRE_MESSAGE(client, (client ? "" : client.error().to_string())
-                                << (peer != nullptr ? "\n" + peer->transcript() : std::string()));
+                                << (peer != nullptr ? std::string("\n").append(peer->transcript()) : std::string()));  // GCC bug 105329
     return std::move(client).value();
 }
 
