@@ -46,6 +46,16 @@ private:
 };
 
 struct ChainPolicy {
+    // Positional like the aggregate it was (purpose, name, clock first), without
+    // -Wmissing-field-initializers at the many call sites that give only those three.
+    ChainPolicy() = default;
+    ChainPolicy(CertificatePurpose purpose_, std::string expected_name_, int64_t now_unix_seconds_,
+                std::vector<SignatureScheme> signature_schemes_ = {}, bool allow_sha1_ = false,
+                unsigned max_path_length_ = 10)
+        : purpose(purpose_), expected_name(std::move(expected_name_)), now_unix_seconds(now_unix_seconds_),
+          signature_schemes(std::move(signature_schemes_)), allow_sha1(allow_sha1_),
+          max_path_length(max_path_length_) {}
+
     CertificatePurpose purpose = CertificatePurpose::server_auth;
     // A DNS name or an IP literal the leaf must be issued for; empty skips the name check
     // (client certificates are identified, not named).
