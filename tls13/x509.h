@@ -35,8 +35,14 @@ public:
     // One or more PEM "CERTIFICATE" blocks, or a single DER certificate.
     static Result<TrustStore> from_pem_or_der(ByteView data);
     static Result<TrustStore> from_file(const std::string& path);
+    // Each block on its own: one that is unusable as a trust anchor (does not parse; a DSA,
+    // Ed25519 or RSA-1024 key; a curve other than P-256/384/521) is skipped and recorded, the rest
+    // load. Only when this call adds nothing is it an error, whose reason lists the skipped blocks.
     Status add(ByteView pem_or_der);
     size_t size() const;
+    // "certificate 3 (CN=Old root): DSA key, not supported", one per skipped block, numbered
+    // across all add() calls.
+    const std::vector<std::string>& skipped() const;
 
     struct Impl;
     Impl& impl() const { return *impl_; }
