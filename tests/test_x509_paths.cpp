@@ -259,6 +259,48 @@ TEST_CASE("every signature in the path must use a scheme we offered") {
     CHECK(verify(c.p521_root, {&c.p521_leaf}, p521));
 }
 
+TEST_CASE("each certificate signature openssl makes maps to its TLS scheme") {
+    Chains& c = chains();
+    struct Signer {
+        const OpensslCertificate* root;
+        const char* digest;
+        bool pss;
+        SignatureScheme scheme;
+    };
+    const Signer signers[] = {
+        {&c.rsa_root, "sha256", false, SignatureScheme::rsa_pkcs1_sha256},
+        {&c.rsa_root, "sha384", false, SignatureScheme::rsa_pkcs1_sha384},
+        {&c.rsa_root, "sha512", false, SignatureScheme::rsa_pkcs1_sha512},
+        {&c.rsa_root, "sha256", true, SignatureScheme::rsa_pss_rsae_sha256},
+        {&c.rsa_root, "sha384", true, SignatureScheme::rsa_pss_rsae_sha384},
+        {&c.rsa_root, "sha512", true, SignatureScheme::rsa_pss_rsae_sha512},
+        {&c.ec_root, "sha256", false, SignatureScheme::ecdsa_secp256r1_sha256},
+        {&c.ec_root, "sha384", false, SignatureScheme::ecdsa_secp384r1_sha384},
+        {&c.p521_root, "sha512", false, SignatureScheme::ecdsa_secp521r1_sha512},
+    };
+    int n = 0;
+    for (const Signer& signer : signers) {
+        const std::string scheme = to_string(signer.scheme);
+        CAPTURE(scheme);
+        const OpensslCertificate leaf = c.pki.issue("scheme-" + std::to_string(++n), "/CN=s.example", "ec:P-256",
+                                                    *signer.root, leaf_extensions("DNS:s.example"),
+                                                    signed_with(signer.digest, signer.pss));
+        CHECK(c.pki.openssl_verifies(*signer.root, {}, leaf));
+        auto by_default = verify(*signer.root, {&leaf}, policy_for("s.example"));
+        CHECK_MESSAGE(by_default, why(by_default));
+        ChainPolicy only = policy_for("s.example");
+        only.signature_schemes = {signer.scheme};
+        CHECK(verify(*signer.root, {&leaf}, only));
+        ChainPolicy all_but = policy_for("s.example");
+        for (SignatureScheme offered : certificate_signature_schemes())
+            if (offered != signer.scheme) all_but.signature_schemes.push_back(offered);
+        auto refused = verify(*signer.root, {&leaf}, all_but);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().reason == "certificate CN=s.example is signed with " + scheme +
+                                            ", which was not offered in signature_algorithms_cert");
+    }
+}
+
 TEST_CASE("SHA-1 certificate signatures are refused unless allowed") {
     Chains& c = chains();
     ChainPolicy policy = policy_for("old.example");
