@@ -169,6 +169,8 @@ TEST_CASE("the path is built from what the peer sent, in any order, with extras 
         CHECK_MESSAGE(result, why(result));
         CHECK(pki.openssl_verifies(root, Certs(order.begin() + 1, order.end()), leaf));
     }
+    // An intermediate may itself be the trust anchor.
+    CHECK(verify(inter2, {&leaf, &inter1, &c.other_inter}, policy_for("o.example")));
     // A missing intermediate: no path to the root.
     auto missing = verify(root, {&leaf, &inter2, &c.other_inter}, policy_for("o.example"));
     REQUIRE_FALSE(missing);
@@ -222,7 +224,23 @@ TEST_CASE("name constraints of every CA bind the certificates below it") {
         {"rfc822Name outside permitted", {&c.email_bad_leaf, &c.dir_inter}, &c.ec_root,
          "name constraints of O=Acme, CN=Acme CA: email:ops@evil.example is not within permitted email:example.com"},
     };
-    for (const Case& k : cases) {
+    // The trust anchor's own constraints bind the path too, as OpenSSL applies them.
+    OpensslPki& pki = c.pki;
+    const OpensslCertificate corp_root =
+        pki.root("corp-root", "/CN=Corp Root", "ec:P-256", "sha256", {"nameConstraints=critical,permitted;DNS:corp.example"});
+    const OpensslCertificate corp_inter = pki.issue("corp-inter", "/CN=Corp CA", "ec:P-256", corp_root, ca_extensions());
+    const OpensslCertificate corp_leaf =
+        pki.issue("corp-leaf", "/CN=w", "ec:P-256", corp_inter, leaf_extensions("DNS:w.corp.example"));
+    const OpensslCertificate corp_stray =
+        pki.issue("corp-stray", "/CN=w", "ec:P-256", corp_inter, leaf_extensions("DNS:w.example.net"));
+    CHECK(verify(corp_root, {&corp_leaf, &corp_inter}, policy_for("w.corp.example")));
+    CHECK(pki.openssl_verifies(corp_root, {&corp_inter}, corp_leaf));
+    const Case anchor_case = {"the anchor's DNS constraint", {&corp_stray, &corp_inter}, &corp_root,
+                              "name constraints of CN=Corp Root: DNS:w.example.net is not within permitted "
+                              "DNS:corp.example"};
+    std::vector<Case> all(std::begin(cases), std::end(cases));
+    all.push_back(anchor_case);
+    for (const Case& k : all) {
         CAPTURE(k.what);
         auto result = verify(*k.root, k.chain, policy_for(""));
         REQUIRE_FALSE(result);

@@ -132,10 +132,15 @@ std::string common_name(const mbedtls_x509_crt& crt) {
     return {};
 }
 
+std::string subject_of(const mbedtls_x509_crt& crt) {
+    char subject[1024];
+    if (mbedtls_x509_dn_gets(subject, sizeof subject, &crt.subject) >= 0) return subject;
+    return "(unprintable subject)";
+}
+
 Result<PeerIdentity> identity_of(const mbedtls_x509_crt& crt, const SubjectAltNames& sans) {
     PeerIdentity id;
-    char subject[1024];
-    if (mbedtls_x509_dn_gets(subject, sizeof subject, &crt.subject) >= 0) id.subject = subject;
+    id.subject = subject_of(crt);
     id.dns_names = sans.dns_names;
     for (const auto& ip : sans.ip_addresses) id.ip_addresses.push_back(ip_to_text(ip));
     id.sha256_fingerprint = hash(HashAlgorithm::sha256, ByteView(crt.raw.p, crt.raw.len));
@@ -153,12 +158,6 @@ Status check_name(const mbedtls_x509_crt& leaf, const SubjectAltNames& sans, con
     // RFC 6125 §6.4.4: the subject CN is consulted only when there is no subjectAltName.
     if (!sans.present && dns_name_matches(common_name(leaf), expected)) return ok();
     return bad_certificate("certificate is not issued for host name " + expected);
-}
-
-std::string subject_of(const mbedtls_x509_crt& crt) {
-    char subject[1024];
-    if (mbedtls_x509_dn_gets(subject, sizeof subject, &crt.subject) >= 0) return subject;
-    return "(unprintable subject)";
 }
 
 // Why a trust store block cannot serve as a trust anchor, if it cannot: it does not parse, or its
