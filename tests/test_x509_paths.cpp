@@ -250,6 +250,27 @@ TEST_CASE("name constraints of every CA bind the certificates below it") {
     }
 }
 
+TEST_CASE("a self-issued intermediate (key rollover) is not itself bound by the constraints above it") {
+    // RFC 5280 §6.1.3 (b): the old Fleet CA key, constrained to O=Acme names, certifies the new
+    // Fleet CA key (same name: self-issued), which issues the leaf. Only the leaf's names count.
+    Chains& c = chains();
+    OpensslPki& pki = c.pki;
+    const OpensslCertificate old_ca =
+        pki.issue("rollover-old", "/CN=Rollover CA", "ec:P-256", c.ec_root,
+                  ca_extensions("nameConstraints=critical,permitted;dirName:dir_sect\n[dir_sect]\nO=Acme\n"),
+                  signed_with("sha384"));
+    const OpensslCertificate new_ca = pki.issue("rollover-new", "/CN=Rollover CA", "ec:P-256", old_ca, ca_extensions());
+    const OpensslCertificate leaf =
+        pki.issue("rollover-leaf", "/O=Acme/CN=r.example", "ec:P-256", new_ca, leaf_extensions("DNS:r.example"));
+    auto result = verify(c.ec_root, {&leaf, &old_ca, &new_ca}, policy_for("r.example"));
+    CHECK_MESSAGE(result, why(result));
+    CHECK(pki.openssl_verifies(c.ec_root, {&old_ca, &new_ca}, leaf));
+    const OpensslCertificate outsider =
+        pki.issue("rollover-outsider", "/O=Other/CN=r.example", "ec:P-256", new_ca, leaf_extensions("DNS:r.example"));
+    CHECK_FALSE(verify(c.ec_root, {&outsider, &new_ca, &old_ca}, policy_for("r.example")));
+    CHECK_FALSE(pki.openssl_verifies(c.ec_root, {&old_ca, &new_ca}, outsider));
+}
+
 TEST_CASE("every signature in the path must use a scheme we offered") {
     Chains& c = chains();
     // The RSA chain: the root signed the intermediate with rsa_pkcs1_sha256, the intermediate
