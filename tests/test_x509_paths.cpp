@@ -423,13 +423,17 @@ TEST_CASE("a trust store bundle loads its usable roots and says which it skipped
     OpensslPki& pki = c.pki;
     const OpensslCertificate tiny = pki.root("tiny-root", "/CN=Tiny root", "rsa:1024");
     const OpensslCertificate dsa = pki.root("dsa-root", "/CN=Old root", "dsa:1024");
-    const std::string text = tiny.pem + c.ec_root.pem + dsa.pem;
+    const OpensslCertificate edwards = pki.root("ed25519-root", "/CN=Edwards root", "ed25519:", "");
+    const std::string text = tiny.pem + c.ec_root.pem + dsa.pem + edwards.pem +
+                             "-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n";
     auto store = TrustStore::from_pem_or_der(view(text));
     REQUIRE_MESSAGE(store, (store ? "" : store.error().to_string()));
     CHECK(store->size() == 1);
     CHECK(store->skipped() == std::vector<std::string>{
                                   "certificate 1 (CN=Tiny root): RSA-1024 key, at least 2048 bits required",
-                                  "certificate 3 (CN=Old root): DSA key, not supported"});
+                                  "certificate 3 (CN=Old root): DSA key, not supported",
+                                  "certificate 4 (CN=Edwards root): Ed25519 key, not supported",
+                                  "certificate 5: PEM block is not valid base64"});
     // The root that loaded works.
     CHECK(verify_certificate_chain(*store, wire({&c.ec_leaf, &c.ec_inter}), policy_for("api.example.com")));
 

@@ -43,6 +43,8 @@ std::string OpensslPki::make_key(const std::string& name, const std::string& kin
         run_openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + size, "-out", path});
     } else if (type == "ec") {
         run_openssl({"genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + size, "-out", path});
+    } else if (type == "ed25519") {
+        run_openssl({"genpkey", "-algorithm", "ED25519", "-out", path});
     } else if (type == "dsa") {
         const std::string params = dir_.file(name + ".dsaparam");
         run_openssl({"dsaparam", "-out", params, size});
@@ -60,10 +62,11 @@ OpensslCertificate OpensslPki::root(const std::string& name, const std::string& 
     out.key_path = make_key(name, key_kind);
     out.pem_path = dir_.file(name + ".pem");
     std::vector<std::string> argv = {"req", "-x509", "-new", "-config", config_, "-key", out.key_path, "-subj", subject,
-                                     "-days", "30", "-" + digest, "-set_serial", std::to_string(++serial_),
+                                     "-days", "30", "-set_serial", std::to_string(++serial_),
                                      "-addext", "basicConstraints=critical,CA:TRUE",
                                      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
                                      "-addext", "subjectKeyIdentifier=hash", "-out", out.pem_path};
+    if (!digest.empty()) argv.push_back("-" + digest);  // Ed25519 signs without a separate digest
     for (const std::string& e : extensions) {
         argv.push_back("-addext");
         argv.push_back(e);

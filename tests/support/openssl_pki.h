@@ -44,11 +44,11 @@ public:
     OpensslPki();
     const TempDir& dir() const { return dir_; }
 
-    // "rsa:4096", "rsa:2048", "rsa:1024", "ec:P-256", "ec:P-384", "ec:P-521", "dsa:1024".
+    // "rsa:4096", "rsa:2048", "rsa:1024", "ec:P-256", "ec:P-384", "ec:P-521", "dsa:1024", "ed25519:".
     std::string make_key(const std::string& name, const std::string& kind);
 
     // Self-signed CA: basicConstraints=critical,CA:TRUE, keyUsage=critical,keyCertSign,cRLSign,
-    // subjectKeyIdentifier, plus `extensions` (openssl -addext values).
+    // subjectKeyIdentifier, plus `extensions` (openssl -addext values). An empty digest for Ed25519.
     OpensslCertificate root(const std::string& name, const std::string& subject, const std::string& key_kind,
                             const std::string& digest = "sha256", const std::vector<std::string>& extensions = {});
     // Signed by `issuer`; `extfile` is the -extfile text (lines of the default section, then any
