@@ -9,6 +9,7 @@
 
 #include "client/socket.h"
 #include "support/cli_programs.h"
+#include "support/openssl_pki.h"
 #include "support/paths.h"
 
 using namespace tpmtls;
@@ -106,6 +107,21 @@ TEST_CASE("each CLI failure gives one clear line and its own exit code") {
         {"wrong CA: the server does not trust the client",
          client_command(files, reachable, false, {}), 3, "certificate_required (alert received from the peer)"},
     };
+    // Trust store and chain files as users have them (issue 14): a bundle holding only a root we
+    // cannot use, and a --cert whose certificate has a critical extension nobody implements.
+    OpensslPki openssl;
+    const OpensslCertificate tiny_root = openssl.root("tiny-root", "/CN=Tiny root", "rsa:1024");
+    const OpensslCertificate odd_root = openssl.root("odd-root", "/CN=Odd root", "ec:P-256");
+    const OpensslCertificate odd = openssl.issue("odd", "/CN=localhost", "ec:P-256", odd_root,
+                                                 leaf_extensions("DNS:localhost", "1.3.6.1.4.1.99999.7=critical,ASN1:NULL\n"));
+    table.push_back({"a CA file whose only root has an RSA-1024 key",
+                     {cli, "client", "--connect", reachable, "--cafile", tiny_root.pem_path}, 7,
+                     "--cafile " + tiny_root.pem_path + " holds no usable certificate: certificate 1 (CN=Tiny root): "
+                     "RSA-1024 key, at least 2048 bits required"});
+    table.push_back({"a --cert with an unsupported critical extension",
+                     {cli, "server", "--accept", "0", "--cert", odd.pem_path, "--key", odd.key_path}, 7,
+                     "--cert " + odd.pem_path + ": certificate 1 is not usable: critical extension "
+                     "1.3.6.1.4.1.99999.7 is not supported"});
     // The server refuses a client certificate from another CA.
     PkiFiles stranger(other_pki);
     table.push_back({"wrong CA: a client certificate from another CA",
@@ -132,6 +148,23 @@ TEST_CASE("each CLI failure gives one clear line and its own exit code") {
     for (const char* line : {"  3  TLS failure", "  4  TPM failure", "  5  network failure", "  6  a file named",
                              "  7  a key or certificate file", "  8  cannot listen"})
         CHECK(help.out.find(line) != std::string::npos);
+}
+
+TEST_CASE("a CA bundle with roots we cannot use still works, with one warning line for each") {
+    PkiFiles files;
+    ServerProgram server(files, {});
+    OpensslPki openssl;
+    const OpensslCertificate tiny_root = openssl.root("tiny-root", "/CN=Tiny root", "rsa:1024");
+    const std::string bundle = files.dir.write("bundle.pem", tiny_root.pem + read_text_file(files.ca));
+    std::vector<std::string> argv = client_command(files, server.connect_argument(), false);
+    argv[5] = bundle;  // --cafile
+    const CommandResult run = run_command(argv, milliseconds(20'000));
+    INFO(run.transcript);
+    CHECK(run.exit_status == 0);
+    CHECK(count_lines_with(run.err, "warning") == 1);
+    CHECK(run.err.find("tpmtls client: warning: --cafile " + bundle +
+                       ": skipped certificate 1 (CN=Tiny root): RSA-1024 key, at least 2048 bits required\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("tpm2-tss logging stays quiet unless the user asks for it with TSS2_LOG") {

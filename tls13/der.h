@@ -12,6 +12,7 @@ inline constexpr uint8_t tag_integer = 0x02;
 inline constexpr uint8_t tag_octet_string = 0x04;
 inline constexpr uint8_t tag_oid = 0x06;
 inline constexpr uint8_t tag_sequence = 0x30;
+inline constexpr uint8_t tag_set = 0x31;
 inline constexpr uint8_t context(uint8_t n) { return static_cast<uint8_t>(0x80 | n); }  // [n] IMPLICIT primitive
 
 struct Element {

@@ -35,8 +35,14 @@ public:
     // One or more PEM "CERTIFICATE" blocks, or a single DER certificate.
     static Result<TrustStore> from_pem_or_der(ByteView data);
     static Result<TrustStore> from_file(const std::string& path);
+    // Each block on its own: one that is unusable as a trust anchor (does not parse; a DSA,
+    // Ed25519 or RSA-1024 key; a curve other than P-256/384/521) is skipped and recorded, the rest
+    // load. Only when this call adds nothing is it an error, whose reason lists the skipped blocks.
     Status add(ByteView pem_or_der);
     size_t size() const;
+    // "certificate 3 (CN=Old root): DSA key, not supported", one per skipped block, numbered
+    // across all add() calls.
+    const std::vector<std::string>& skipped() const;
 
     struct Impl;
     Impl& impl() const { return *impl_; }
@@ -46,9 +52,15 @@ private:
 };
 
 struct ChainPolicy {
+    // Positional like the aggregate it was (purpose, name, clock first), without
+    // -Wmissing-field-initializers at the many call sites that give only those three.
     ChainPolicy() = default;
-    ChainPolicy(CertificatePurpose purpose_, std::string expected_name_, int64_t now_unix_seconds_)
-        : purpose(purpose_), expected_name(std::move(expected_name_)), now_unix_seconds(now_unix_seconds_) {}
+    ChainPolicy(CertificatePurpose purpose_, std::string expected_name_, int64_t now_unix_seconds_,
+                std::vector<SignatureScheme> signature_schemes_ = {}, bool allow_sha1_ = false,
+                unsigned max_path_length_ = 10)
+        : purpose(purpose_), expected_name(std::move(expected_name_)), now_unix_seconds(now_unix_seconds_),
+          signature_schemes(std::move(signature_schemes_)), allow_sha1(allow_sha1_),
+          max_path_length(max_path_length_) {}
 
     CertificatePurpose purpose = CertificatePurpose::server_auth;
     // A DNS name or an IP literal the leaf must be issued for; empty skips the name check

@@ -127,7 +127,7 @@ Exit run(std::span<const std::string> args) {
     if (request == "-") request = read_stdin();
 
     ClientConfig config;
-    config.trust_anchors = load_trust_store(*options->value("cafile"), problem);
+    config.trust_anchors = load_trust_store("client", *options->value("cafile"), problem);
     if (!config.trust_anchors) return fail();
     config.server_name = options->value_or("servername", "");
     config.alpn = options->values("alpn");

@@ -9,11 +9,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <mutex>
 #include <sstream>
 
 #include "client/socket.h"
+#include "tls13/crypto/c_struct.h"
+#include "tls13/x509_parse.h"
 #include "tls13/software_signer.h"
 #include "tpm/key_file.h"
 #include "tpm/key_reference.h"
@@ -96,26 +99,25 @@ bool parse_host_port(const std::string& text, bool allow_port_only, std::string&
     return true;
 }
 
-std::shared_ptr<const TrustStore> load_trust_store(const std::string& path, Problem& problem) {
+std::shared_ptr<const TrustStore> load_trust_store(std::string_view command, const std::string& path,
+                                                   Problem& problem) {
     auto data = read_file(path, "--cafile", problem);
     if (!data) return nullptr;
     auto store = TrustStore::from_pem_or_der(view(*data));
     if (!store) {
-        problem = {Exit::key, "--cafile " + path + " holds no usable certificate: " + store.error().reason, {}};
+        std::string why = store.error().reason;
+        constexpr std::string_view said = "no usable certificate: ";  // said once is enough
+        if (why.rfind(said, 0) == 0) why.erase(0, said.size());
+        problem = {Exit::key, "--cafile " + path + " holds no usable certificate: " + why, {}};
         return nullptr;
     }
+    // A bundle as users have it may hold roots we cannot use; the others still count.
+    for (const std::string& skipped : store->skipped())
+        std::cerr << "tpmtls " << command << ": warning: --cafile " << path << ": skipped " << skipped << "\n";
     return std::make_shared<const TrustStore>(std::move(*store));
 }
 
 namespace {
-
-struct CrtChain {
-    mbedtls_x509_crt crt;
-    CrtChain() { mbedtls_x509_crt_init(&crt); }
-    ~CrtChain() { mbedtls_x509_crt_free(&crt); }
-    CrtChain(const CrtChain&) = delete;
-    CrtChain& operator=(const CrtChain&) = delete;
-};
 
 bool contains(const Bytes& data, std::string_view text) {
     return std::search(data.begin(), data.end(), text.begin(), text.end()) != data.end();
@@ -126,19 +128,26 @@ bool contains(const Bytes& data, std::string_view text) {
 std::optional<std::vector<Bytes>> load_certificate_chain(const std::string& path, Problem& problem) {
     auto data = read_file(path, "--cert", problem);
     if (!data) return std::nullopt;
-    Bytes input = *data;
-    if (contains(input, "-----BEGIN")) input.push_back(0);  // mbedTLS wants PEM NUL-terminated
-    CrtChain chain;
-    const int rc = mbedtls_x509_crt_parse(&chain.crt, input.data(), input.size());
-    if (rc != 0 || chain.crt.raw.len == 0) {
-        problem = {Exit::key, "--cert " + path + " holds no usable certificate" +
-                                  (rc > 0 ? " (" + std::to_string(rc) + " blocks did not parse)" : std::string()),
-                   {}};
+    std::vector<Bytes> out;
+    size_t number = 0;
+    for (Result<Bytes>& block : certificate_blocks(view(*data))) {
+        ++number;
+        // Parsed as the peer will parse it, so a chain we would refuse is not sent.
+        CStruct<mbedtls_x509_crt, mbedtls_x509_crt_init, mbedtls_x509_crt_free> parsed;
+        Status usable = block ? parse_certificate(parsed.value, view(*block), false) : Status(block.error());
+        if (!usable) {
+            problem = {Exit::key,
+                       "--cert " + path + ": certificate " + std::to_string(number) + " is not usable: " +
+                           usable.error().reason,
+                       {}};
+            return std::nullopt;
+        }
+        out.push_back(std::move(*block));
+    }
+    if (out.empty() || out.front().empty()) {
+        problem = {Exit::key, "--cert " + path + " holds no usable certificate", {}};
         return std::nullopt;
     }
-    std::vector<Bytes> out;
-    for (const mbedtls_x509_crt* c = &chain.crt; c != nullptr && c->raw.len != 0; c = c->next)
-        out.emplace_back(c->raw.p, c->raw.p + c->raw.len);
     return out;
 }
 

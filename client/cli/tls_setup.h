@@ -33,7 +33,10 @@ std::optional<Bytes> read_file(const std::string& path, std::string_view option,
 bool parse_host_port(const std::string& text, bool allow_port_only, std::string& host, uint16_t& port,
                      Problem& problem);
 
-std::shared_ptr<const TrustStore> load_trust_store(const std::string& path, Problem& problem);
+// --cafile: a PEM bundle (or one DER certificate). Blocks the store skips are warnings on stderr
+// ("tpmtls <command>: warning: --cafile F: skipped certificate 2 (...): ..."); no usable one is Exit::key.
+std::shared_ptr<const TrustStore> load_trust_store(std::string_view command, const std::string& path,
+                                                   Problem& problem);
 // PEM CERTIFICATE blocks (leaf first) or one DER certificate.
 std::optional<std::vector<Bytes>> load_certificate_chain(const std::string& path, Problem& problem);
 

@@ -240,7 +240,7 @@ Exit run(std::span<const std::string> args) {
     if (config.client_auth != ClientAuthMode::off && !options->has("cafile"))
         return usage("--client-auth " + auth + " needs --cafile (the CA that issues client certificates)");
     if (options->has("cafile")) {
-        config.client_trust_anchors = load_trust_store(*options->value("cafile"), problem);
+        config.client_trust_anchors = load_trust_store("server", *options->value("cafile"), problem);
         if (!config.client_trust_anchors) return fail();
     }
     std::string secret = "THIS_IS_THE_SECRET\n";

@@ -11,6 +11,7 @@
 
 #include "tls13/crypto/c_struct.h"
 #include "tls13/crypto/hash.h"
+#include "tls13/x509_parse.h"
 
 namespace tpmtls {
 
@@ -140,8 +141,7 @@ Result<PublicKey> PublicKey::from_spki(ByteView der_or_pem) {
 
 Result<PublicKey> PublicKey::from_certificate(ByteView der) {
     Certificate cert;
-    if (der.empty() || mbedtls_x509_crt_parse_der(&cert.value, der.data(), der.size()) != 0)
-        return fail(AlertDescription::bad_certificate, "certificate does not parse as X.509");
+    TRY(parse_certificate(cert.value, der, false));
     // mbedTLS cannot copy a pk context; re-parse the certificate's raw SubjectPublicKeyInfo
     // into our own so the certificate can be freed here.
     return from_spki(ByteView(cert.value.pk_raw.p, cert.value.pk_raw.len));
