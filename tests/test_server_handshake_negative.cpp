@@ -339,6 +339,30 @@ TEST_CASE("client authentication refusals") {
     }
 }
 
+// RFC 8446 §4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm"; RSASSA-PKCS1-v1_5 and
+// SHA-1 are for certificates only (§4.2.3): refused even by a configuration that offers them.
+TEST_CASE("a client CertificateVerify with rsa_pkcs1_* or SHA-1 is illegal_parameter, even if offered") {
+    const TestPki& pki = server_test_pki();
+    for (SignatureScheme scheme :
+         {SignatureScheme::rsa_pkcs1_sha256, SignatureScheme::rsa_pkcs1_sha512, SignatureScheme::rsa_pkcs1_sha1,
+          SignatureScheme::ecdsa_sha1}) {
+        CAPTURE(to_string(scheme));
+        ServerConfig config = with_client_auth(ClientAuthMode::required);
+        config.signature_schemes.push_back(scheme);
+        Server server(std::move(config));
+        to_flight2(server);
+        auto answer =
+            server.client.client_authentication(credentials_of(pki.client), SignatureScheme::ecdsa_secp256r1_sha256);
+        CertificateVerify cv = must(decode_certificate_verify(frame(answer[1]).body));
+        cv.algorithm = scheme;
+        answer[1] = must(encode_handshake(cv));
+        must(server.feed(answer[0]));
+        const Status status = server.feed(answer[1]);
+        check_refused(server, status, AlertDescription::illegal_parameter);
+        CHECK(status.error().reason.find("not allowed in CertificateVerify (RFC 8446 §4.4.3)") != std::string::npos);
+    }
+}
+
 TEST_CASE("KeyUpdate and the exporter before the handshake finished are refused") {
     Server server(test_server_config());
     to_flight2(server);

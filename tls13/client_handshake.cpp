@@ -322,6 +322,9 @@ ClientHandshake::Next ClientHandshake::on_certificate(const Certificate& message
     policy.expected_name =
         is_ip_literal(config_.server_name) ? config_.server_name : sni_host_name(config_.server_name);
     policy.now_unix_seconds = context_.clock.unix_seconds();
+    // §4.2.3: every signature in the path uses a scheme our signature_algorithms_cert offered.
+    policy.signature_schemes = config_.certificate_signature_schemes;
+    policy.allow_sha1 = config_.allow_sha1_certificates;
     server_chain_.emplace(
         TRY(verify_certificate_chain(*config_.trust_anchors, certificate_chain_of(message), policy)));
     TRY(transcript_.add(whole));

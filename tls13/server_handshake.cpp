@@ -208,11 +208,11 @@ Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) 
 
     if (psk_) return send_finished_and_application_keys();
     if (config_.client_auth != ClientAuthMode::off) {
-        // §4.3.2: an empty context during the handshake; the schemes we verify, for the
-        // CertificateVerify and for the chain.
+        // §4.3.2: an empty context during the handshake; the schemes we verify in the
+        // CertificateVerify, and (§4.2.3) those the client's chain may be signed with.
         CertificateRequest request;
         request.extensions.push_back(TRY(encode_signature_algorithms(config_.signature_schemes)));
-        request.extensions.push_back(TRY(encode_signature_algorithms_cert(config_.signature_schemes)));
+        request.extensions.push_back(TRY(encode_signature_algorithms_cert(config_.certificate_signature_schemes)));
         certificate_request_extensions_ = request.extensions;
         TRY(send(encode_handshake(request)));
     }
@@ -266,7 +266,12 @@ ServerHandshake::Next ServerHandshake::on_certificate(const Certificate& message
             return fail(AlertDescription::certificate_required, "client sent no certificate");
         return State::wait_finished;  // and no CertificateVerify is expected
     }
-    const ChainPolicy policy{CertificatePurpose::client_auth, "", context_.clock.unix_seconds()};
+    ChainPolicy policy;
+    policy.purpose = CertificatePurpose::client_auth;
+    policy.now_unix_seconds = context_.clock.unix_seconds();
+    // §4.2.3: every signature in the path uses a scheme our signature_algorithms_cert offered.
+    policy.signature_schemes = config_.certificate_signature_schemes;
+    policy.allow_sha1 = config_.allow_sha1_certificates;
     client_chain_ = TRY(verify_certificate_chain(*config_.client_trust_anchors, certificate_chain_of(message), policy));
     return State::wait_cv;
 }
