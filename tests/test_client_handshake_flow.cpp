@@ -336,6 +336,8 @@ TEST_CASE("client authentication requested but impossible: an empty Certificate 
         CAPTURE(c.name);
         ClientConfig config = client_config(pki());
         if (c.credentials) config.credentials = client_credentials();
+        std::vector<std::string> warnings;
+        config.on_warning = [&warnings](std::string_view warning) { warnings.emplace_back(warning); };
         Flow flow(std::move(config));
         flow.through_server_hello();
         flow.accept(flow.server.encrypted_extensions());
@@ -350,6 +352,17 @@ TEST_CASE("client authentication requested but impossible: an empty Certificate 
         flow.server.add(view(sent[0]));
         must(flow.server.client_finished(view(sent[1])));
         CHECK_FALSE(flow.client.handshake->session().own_signature_scheme.has_value());
+        // A key that fits none of the requested schemes is worth one line to the user; having
+        // no certificate at all is the configuration's choice.
+        if (c.credentials) {
+            REQUIRE(warnings.size() == 1);
+            CHECK(warnings[0] ==
+                  "the server asked for client certificate schemes rsa_pss_rsae_sha256; our key, "
+                  "software ECDSA P-256 key, can make none of them (it makes ecdsa_secp256r1_sha256); "
+                  "sending no certificate");
+        } else {
+            CHECK(warnings.empty());
+        }
     }
 }
 
