@@ -150,7 +150,7 @@ TEST_CASE("second ClientHello after a HelloRetryRequest: refusals") {
     };
     const std::vector<Case> cases = {
         // §4.1.2: exactly one share, for the group the HelloRetryRequest selected (x25519).
-        {"share for the old group", [](HelloSpec& h) { h.shares = std::vector<NamedGroup>{NamedGroup::secp256r1}; },
+        {"share for another group", [](HelloSpec& h) { h.shares = std::vector<NamedGroup>{NamedGroup::secp256r1}; },
          AlertDescription::illegal_parameter},
         {"two shares",
          [](HelloSpec& h) { h.shares = std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::secp256r1}; },
@@ -167,7 +167,7 @@ TEST_CASE("second ClientHello after a HelloRetryRequest: refusals") {
         CAPTURE(c.name);
         Server server(test_server_config());
         HelloSpec spec;
-        spec.shares = std::vector<NamedGroup>{NamedGroup::secp256r1};
+        spec.shares = std::vector<NamedGroup>{};  // §4.2.8: an empty share list asks for our choice
         must(server.hello(spec));
         REQUIRE(server.io.trace() == "ccs_allowed server_hello");
         spec.shares = std::vector<NamedGroup>{NamedGroup::x25519};
