@@ -2,12 +2,15 @@
 // type: an RSA CA whose certificates are signed sha256WithRSAEncryption (RSASSA-PKCS1-v1_5).
 //   - RFC 8446 §4.2.3: our signature_algorithms_cert offers rsa_pkcs1_*, so openssl s_server and a
 //     Python ssl server with such a chain serve `tpmtls client`, and openssl s_client sends such
-//     a client certificate to `tpmtls server`.
+//     a client certificate to `tpmtls server`; CertificateVerify with ecdsa_secp521r1_sha512 and
+//     rsa_pss_rsae_sha512 both ways.
 //   - RFC 8446 §6: openssl s_client and Python's ssl reject our server's certificate with an
 //     alert sent before they have keys (TLSPlaintext); the server's log line names it.
 //   - A client key that can make none of the CertificateRequest's schemes: `tpmtls client` says
 //     so in one line before the server's certificate_required arrives.
 #include <doctest/doctest.h>
+
+#include <algorithm>
 
 #include "support/cli_programs.h"
 #include "support/paths.h"
@@ -26,14 +29,16 @@ void openssl(std::vector<std::string> arguments) {
     REQUIRE_MESSAGE(run.exit_status == 0, run.transcript);
 }
 
-// ca.pem (RSA-2048, self-signed), server.pem for localhost / 127.0.0.1 (RSA), client.pem
-// (P-256, clientAuth), all signed with SHA-256 and PKCS#1 v1.5; other_ca.pem issued nothing here.
+// ca.pem (RSA-2048, self-signed), server.pem for localhost / 127.0.0.1 (RSA), server_p521.pem
+// (the same names, P-521), client.pem (P-256, clientAuth), all signed with SHA-256 and PKCS#1
+// v1.5; other_ca.pem issued nothing here.
 struct OpensslRsaPki {
     TempDir dir;
     std::string ca = dir.file("ca.pem"), ca_key = dir.file("ca.key");
     std::string other_ca = dir.file("other_ca.pem");
     std::string server_cert = dir.file("server.pem"), server_key = dir.file("server.key");
     std::string client_cert = dir.file("client.pem"), client_key = dir.file("client.key");
+    std::string server_p521_cert = dir.file("server_p521.pem"), server_p521_key = dir.file("server_p521.key");
 
     OpensslRsaPki() {
         REQUIRE_MESSAGE(!find_program("openssl").empty(), "openssl is not installed");
@@ -42,16 +47,20 @@ struct OpensslRsaPki {
                  "keyUsage=critical,keyCertSign,cRLSign"});
         openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "30", "-subj", "/CN=Other CA",
                  "-keyout", dir.file("other_ca.key"), "-out", other_ca});
-        issue("server", "rsa:2048", "/CN=localhost",
-              "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-        issue("client", "ec", "/CN=client-ec", "extendedKeyUsage=clientAuth\n");
+        const std::string server_extensions = "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n";
+        issue("server", {"rsa:2048"}, "/CN=localhost", server_extensions);
+        issue("server_p521", {"ec", "-pkeyopt", "ec_paramgen_curve:P-521"}, "/CN=localhost", server_extensions);
+        issue("client", {"ec", "-pkeyopt", "ec_paramgen_curve:P-256"}, "/CN=client-ec", "extendedKeyUsage=clientAuth\n");
     }
 
-    void issue(const std::string& name, const std::string& key, const std::string& subject,
+    // `key`: what follows openssl req -newkey.
+    void issue(const std::string& name, const std::vector<std::string>& key, const std::string& subject,
                const std::string& extensions) {
-        std::vector<std::string> request = {"req", "-newkey", key, "-nodes", "-subj", subject,
-                                            "-keyout", dir.file(name + ".key"), "-out", dir.file(name + ".csr")};
-        if (key == "ec") request.insert(request.begin() + 3, {"-pkeyopt", "ec_paramgen_curve:P-256"});
+        std::vector<std::string> request = {"req", "-newkey"};
+        request.insert(request.end(), key.begin(), key.end());
+        for (const std::string& a : {std::string("-nodes"), std::string("-subj"), subject, std::string("-keyout"),
+                                     dir.file(name + ".key"), std::string("-out"), dir.file(name + ".csr")})
+            request.push_back(a);
         openssl(request);
         const std::string ext = dir.write(name + ".ext", "basicConstraints=CA:FALSE\n" + extensions);
         openssl({"x509", "-req", "-sha256", "-days", "30", "-in", dir.file(name + ".csr"), "-CA", ca, "-CAkey", ca_key,
@@ -71,18 +80,23 @@ std::vector<std::string> tpmtls_client(uint16_t port, std::vector<std::string> e
     return argv;
 }
 
+// With the RSA server certificate unless `extra` names another --cert and --key.
 std::unique_ptr<PeerProcess> tpmtls_server(uint16_t port, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {cli_path(), "server", "--accept", "127.0.0.1:" + std::to_string(port),
-                                     "--cert", rsa_pki().server_cert, "--key", rsa_pki().server_key};
+    std::vector<std::string> argv = {cli_path(), "server", "--accept", "127.0.0.1:" + std::to_string(port)};
+    if (std::find(extra.begin(), extra.end(), "--cert") == extra.end())
+        argv.insert(argv.end(), {"--cert", rsa_pki().server_cert, "--key", rsa_pki().server_key});
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto server = std::make_unique<PeerProcess>(std::move(argv));
     REQUIRE_MESSAGE(server->wait_for_output("listening on", step), server->transcript());
     return server;
 }
 
+// s_server with the RSA server certificate unless `extra` names another -cert and -key.
 std::unique_ptr<PeerProcess> s_server(uint16_t port, std::vector<std::string> extra) {
     std::vector<std::string> argv = {"openssl", "s_server", "-tls1_3", "-accept", "127.0.0.1:" + std::to_string(port),
-                                     "-cert", rsa_pki().server_cert, "-key", rsa_pki().server_key, "-naccept", "1"};
+                                     "-naccept", "1"};
+    if (std::find(extra.begin(), extra.end(), "-cert") == extra.end())
+        argv.insert(argv.end(), {"-cert", rsa_pki().server_cert, "-key", rsa_pki().server_key});
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto server = std::make_unique<PeerProcess>(std::move(argv));
     REQUIRE_MESSAGE(server->wait_for_output("ACCEPT", step), server->transcript());
@@ -138,6 +152,54 @@ TEST_CASE("tpmtls client against openssl s_server and a Python server whose chai
         INFO(server.transcript());
         CHECK(run.exit_status == 0);
         CHECK(run.out == "hello from python\n");
+    }
+}
+
+// RFC 8446 §4.2.3: the SHA-512 schemes in CertificateVerify, both ways.
+TEST_CASE("CertificateVerify with ecdsa_secp521r1_sha512 and rsa_pss_rsae_sha512, from and to openssl") {
+    SUBCASE("tpmtls client verifies s_server's") {
+        const struct {
+            std::vector<std::string> server;
+            const char* scheme;
+        } cases[] = {
+            {{"-cert", rsa_pki().server_p521_cert, "-key", rsa_pki().server_p521_key}, "ecdsa_secp521r1_sha512"},
+            {{"-sigalgs", "rsa_pss_rsae_sha512"}, "rsa_pss_rsae_sha512"},
+        };
+        for (const auto& c : cases) {
+            CAPTURE(std::string(c.scheme));
+            const uint16_t port = free_loopback_port();
+            std::vector<std::string> server_options = c.server;
+            server_options.push_back("-www");
+            auto server = s_server(port, server_options);
+            const CommandResult run =
+                run_command(tpmtls_client(port, {"--request", "-", "--trace"}), step, "GET / HTTP/1.0\r\n\r\n");
+            INFO(run.transcript);
+            CHECK(run.exit_status == 0);
+            CHECK(run.err.find(std::string("algorithm: ") + c.scheme) != std::string::npos);
+        }
+    }
+    SUBCASE("s_client verifies tpmtls server's") {
+        const struct {
+            std::vector<std::string> server;
+            std::vector<std::string> client;
+            const char* signature_type;
+        } cases[] = {
+            {{"--cert", rsa_pki().server_p521_cert, "--key", rsa_pki().server_p521_key}, {}, "ECDSA"},
+            {{}, {"-sigalgs", "rsa_pss_rsae_sha512"}, "RSA-PSS"},
+        };
+        for (const auto& c : cases) {
+            CAPTURE(std::string(c.signature_type));
+            const uint16_t port = free_loopback_port();
+            auto server = tpmtls_server(port, c.server);
+            std::vector<std::string> argv = {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port),
+                                             "-tls1_3", "-CAfile", rsa_pki().ca, "-verify_return_error", "-ign_eof"};
+            argv.insert(argv.end(), c.client.begin(), c.client.end());
+            const CommandResult run = run_command(argv, step, "GET_SECRET\n");
+            INFO(run.transcript);
+            CHECK(run.out.find("Verify return code: 0 (ok)") != std::string::npos);
+            CHECK(run.out.find("Peer signing digest: SHA512") != std::string::npos);
+            CHECK(run.out.find(std::string("Peer signature type: ") + c.signature_type) != std::string::npos);
+        }
     }
 }
 
