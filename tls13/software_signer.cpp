@@ -10,7 +10,7 @@
 #include <iterator>
 #include <optional>
 
-#include "tls13/crypto/signature_hash.h"
+#include "tls13/crypto/mbedtls_signature_hash.h"
 #include "tls13/secret.h"
 
 namespace tpmtls {

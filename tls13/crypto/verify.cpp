@@ -10,7 +10,7 @@
 #include <string>
 
 #include "tls13/crypto/c_struct.h"
-#include "tls13/crypto/signature_hash.h"
+#include "tls13/crypto/mbedtls_signature_hash.h"
 
 namespace tpmtls {
 

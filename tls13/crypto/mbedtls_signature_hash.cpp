@@ -1,4 +1,4 @@
-#include "tls13/crypto/signature_hash.h"
+#include "tls13/crypto/mbedtls_signature_hash.h"
 
 #include <cstdlib>
 

@@ -1,6 +1,8 @@
 // The hash a TLS 1.3 signature scheme names (RFC 8446 §4.2.3), for the code that signs and
 // verifies through mbedTLS. Cipher suites only ever use SHA-256 and SHA-384 (HashAlgorithm);
 // signatures also use SHA-512 (ecdsa_secp521r1_sha512, rsa_pss_rsae_sha512).
+// Private to the library: it exposes mbedTLS types, so it is not installed (mbedtls_*.h,
+// CMakeLists.txt) and no installed header may include it.
 #pragma once
 
 #include <mbedtls/md.h>
