@@ -45,6 +45,13 @@ ServerConfig with_client_auth(ClientAuthMode mode) {
 
 TEST_CASE("ClientHello refusals") {
     using Bend = std::function<void(HelloSpec&, ServerConfig&)>;
+    // Client authentication required, with one piece of its configuration spoiled.
+    const auto client_auth_but = [](std::function<void(ServerConfig&)> spoil) -> Bend {
+        return [spoil](HelloSpec&, ServerConfig& c) {
+            c.client_auth = ClientAuthMode::required;
+            spoil(c);
+        };
+    };
     struct Case {
         const char* name;
         Bend bend;
@@ -122,12 +129,13 @@ TEST_CASE("ClientHello refusals") {
          AlertDescription::no_application_protocol},
         // Our configuration's faults.
         {"client auth without trust anchors",
-         [](HelloSpec&, ServerConfig& c) {
-             c.client_auth = ClientAuthMode::required;
-             c.client_trust_anchors.reset();
-         },
-         AlertDescription::internal_error},
+         client_auth_but([](ServerConfig& c) { c.client_trust_anchors.reset(); }), AlertDescription::internal_error},
         {"no server credentials", [](HelloSpec&, ServerConfig& c) { c.credentials = Credentials{}; },
+         AlertDescription::internal_error},
+        {"client auth without signature schemes",
+         client_auth_but([](ServerConfig& c) { c.signature_schemes.clear(); }), AlertDescription::internal_error},
+        {"client auth without certificate signature schemes",
+         client_auth_but([](ServerConfig& c) { c.certificate_signature_schemes.clear(); }),
          AlertDescription::internal_error},
     };
     for (const Case& c : cases) {

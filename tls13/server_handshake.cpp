@@ -92,6 +92,11 @@ Status ServerHandshake::send_change_cipher_spec_once(const ClientHello& hello) {
 ServerHandshake::Next ServerHandshake::on_client_hello(const ClientHello& hello, ByteView whole) {
     if (config_.client_auth != ClientAuthMode::off && config_.client_trust_anchors == nullptr)
         return fail(AlertDescription::internal_error, "client authentication configured without trust anchors");
+    // §4.3.2: a CertificateRequest carries a non-empty signature_algorithms, and we send
+    // signature_algorithms_cert too; refused before anything is sent rather than midway.
+    if (config_.client_auth != ClientAuthMode::off &&
+        (config_.signature_schemes.empty() || config_.certificate_signature_schemes.empty()))
+        return fail(AlertDescription::internal_error, "client authentication configured without signature schemes");
     const bool second_hello = hello_retry_group_.has_value();
     ServerNegotiation negotiated = TRY(negotiate_client_hello(config_, hello, hello_retry_group_));
     if (second_hello) {
