@@ -25,8 +25,8 @@ Result<std::optional<Record>> RecordReceiver::process(const RawRecord& record) {
         return std::optional<Record>();
     }
     if (!opener_) return process_unprotected(record);
-    // RFC 8446 §6: a peer still without keys alerts in plaintext; an alert record is two bytes
-    // (§6: level and description), a protected one at least 2 + 16 (§5.2).
+    // RFC 8446 §6: a peer still without keys alerts in plaintext. An alert is two bytes (level,
+    // description); a protected record is at least 17 (content type and tag, §5.2).
     if (record.header.type == ContentType::alert && record.body.size() == 2 && plaintext_alert_allowed_ &&
         !decrypted_any_)
         return std::optional<Record>(Record{ContentType::alert, record.body});

@@ -54,12 +54,14 @@ public:
     // peer's Finished message has been received". The connection opens and closes that window.
     void set_change_cipher_spec_allowed(bool allowed) { change_cipher_spec_allowed_ = allowed; }
 
-    // RFC 8446 §5 / §6: a peer that has no keys yet (a client rejecting our certificate before it
-    // derived its handshake keys, as OpenSSL and Python's ssl do) sends its alert as TLSPlaintext.
-    // While the connection allows it (during the handshake) and until a record of the peer's
-    // has been decrypted (its keys are on, so plaintext from it is an attack), an unprotected
-    // alert record of exactly two bytes is passed on as such. Everything else unprotected,
-    // once protection is on, stays unexpected_message.
+    // RFC 8446 §6: alerts are "encrypted as specified by the current connection state", the
+    // sender's: a peer that has no keys yet (a client rejecting our certificate before it derived
+    // its handshake keys, as OpenSSL and Python's ssl do) sends its alert as TLSPlaintext. While
+    // the connection allows it (during the handshake) and until a record of the peer's has been
+    // decrypted (its keys are on, so plaintext from it is forged), an unprotected alert record of
+    // exactly two bytes is passed on as such; OpenSSL's record layer keeps the same window
+    // (ENC_READ_STATE_ALLOW_PLAIN_ALERTS). Everything else unprotected, once protection is on,
+    // stays unexpected_message.
     void set_plaintext_alert_allowed(bool allowed) { plaintext_alert_allowed_ = allowed; }
 
     size_t buffered() const { return reader_.buffered(); }
