@@ -104,8 +104,10 @@ TEST_CASE("the ClientHello offers what the configuration says, in the documented
           std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::secp256r1});
     CHECK(must(decode_signature_algorithms(view(extension_data(hello.extensions, ExtensionType::signature_algorithms)))) ==
           verifiable_schemes());
+    // §4.2.3: the certificate list adds rsa_pkcs1_* (and sha512 schemes), which real CAs sign with.
     CHECK(must(decode_signature_algorithms(view(extension_data(hello.extensions, ExtensionType::signature_algorithms_cert)))) ==
-          verifiable_schemes());
+          certificate_signature_schemes());
+    CHECK(certificate_signature_schemes() != verifiable_schemes());
     const auto shares = must(decode_key_share_client_hello(view(extension_data(hello.extensions, ExtensionType::key_share))));
     REQUIRE(shares.size() == 1);
     CHECK(shares[0].group == NamedGroup::x25519);
@@ -154,6 +156,7 @@ TEST_CASE("an unusable configuration is refused before anything is sent") {
         [](ClientConfig& c) { c.groups.clear(); },
         [](ClientConfig& c) { c.groups = {NamedGroup::ffdhe2048}; },
         [](ClientConfig& c) { c.signature_schemes.clear(); },
+        [](ClientConfig& c) { c.certificate_signature_schemes.clear(); },
         [](ClientConfig& c) { c.server_name.clear(); },
         [](ClientConfig& c) { c.alpn = {""}; },
     };

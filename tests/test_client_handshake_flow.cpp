@@ -223,6 +223,28 @@ TEST_CASE("server authentication failures give their exact alerts") {
     }
 }
 
+// RFC 8446 §4.4.3: RSASSA-PKCS1-v1_5 and SHA-1 never sign a CertificateVerify, whatever we offered.
+TEST_CASE("a server CertificateVerify with rsa_pkcs1_* or SHA-1 is illegal_parameter, even if offered") {
+    for (SignatureScheme scheme :
+         {SignatureScheme::rsa_pkcs1_sha256, SignatureScheme::rsa_pkcs1_sha384, SignatureScheme::rsa_pkcs1_sha1,
+          SignatureScheme::ecdsa_sha1}) {
+        CAPTURE(to_string(scheme));
+        ClientConfig config = client_config(pki());
+        config.signature_schemes.push_back(scheme);
+        Flow flow(std::move(config));
+        flow.through_server_hello();
+        flow.accept(flow.server.encrypted_extensions());
+        flow.accept(flow.server.certificate());
+        CertificateVerify cv = must(decode_certificate_verify(ByteView(flow.server.certificate_verify()).subspan(4)));
+        cv.algorithm = scheme;
+        const Bytes crafted = must(encode_handshake(cv));
+        const Status status = flow.client.deliver(view(crafted));
+        CHECK(alert_of(status) == AlertDescription::illegal_parameter);
+        REQUIRE_FALSE(status);
+        CHECK(status.error().reason.find("not allowed in CertificateVerify (RFC 8446 §4.4.3)") != std::string::npos);
+    }
+}
+
 TEST_CASE("a message the state does not expect is unexpected_message") {
     Flow flow(client_config(pki()));
     const Bytes finished = must(encode_handshake(Finished{Bytes(32, 0)}));
@@ -286,9 +308,10 @@ TEST_CASE("client authentication: Certificate and CertificateVerify made by the 
     CHECK(certificate.certificate_request_context.empty());
     REQUIRE(certificate.certificate_list.size() == 1);
     const TrustStore anchors = must(TrustStore::from_pem_or_der(view(pki().root.pem)));
-    const VerifiedChain chain = must(verify_certificate_chain(
-        anchors, certificate_chain_of(certificate),
-        ChainPolicy{CertificatePurpose::client_auth, "", flow.client.clock.unix_seconds()}));
+    ChainPolicy policy;
+    policy.purpose = CertificatePurpose::client_auth;
+    policy.now_unix_seconds = flow.client.clock.unix_seconds();
+    const VerifiedChain chain = must(verify_certificate_chain(anchors, certificate_chain_of(certificate), policy));
     flow.server.add(view(sent[0]));
     const Bytes through_certificate = flow.server.transcript_hash();
     const CertificateVerify verify = must(decode_certificate_verify(ByteView(sent[1]).subspan(4)));
@@ -313,6 +336,8 @@ TEST_CASE("client authentication requested but impossible: an empty Certificate 
         CAPTURE(c.name);
         ClientConfig config = client_config(pki());
         if (c.credentials) config.credentials = client_credentials();
+        std::vector<std::string> warnings;
+        config.on_warning = [&warnings](std::string_view warning) { warnings.emplace_back(warning); };
         Flow flow(std::move(config));
         flow.through_server_hello();
         flow.accept(flow.server.encrypted_extensions());
@@ -327,6 +352,17 @@ TEST_CASE("client authentication requested but impossible: an empty Certificate 
         flow.server.add(view(sent[0]));
         must(flow.server.client_finished(view(sent[1])));
         CHECK_FALSE(flow.client.handshake->session().own_signature_scheme.has_value());
+        // A key that fits none of the requested schemes is worth one line to the user; having
+        // no certificate at all is the configuration's choice.
+        if (c.credentials) {
+            REQUIRE(warnings.size() == 1);
+            CHECK(warnings[0] ==
+                  "the server asked for client certificate schemes rsa_pss_rsae_sha256; our key, "
+                  "software ECDSA P-256 key, can make none of them (it makes ecdsa_secp256r1_sha256); "
+                  "sending no certificate");
+        } else {
+            CHECK(warnings.empty());
+        }
     }
 }
 

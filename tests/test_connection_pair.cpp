@@ -235,3 +235,71 @@ TEST_CASE("garbage and truncated records mid-handshake") {
     REQUIRE(pair.server->receive(ByteView(hello).last(1)));
     CHECK(pair.server->has_output());
 }
+
+// RFC 8446 §6: a peer that rejects what it got before it has keys (OpenSSL and Python clients
+// rejecting our certificate) sends its alert as TLSPlaintext. Until a protected record of the
+// peer's was decrypted, such a two-byte alert is the peer's alert; anything else unprotected
+// stays unexpected_message.
+namespace {
+
+// A pair whose server has answered the ClientHello: its read key is on, its flight in `flight`.
+struct AfterClientHello {
+    ConnectionPair pair = make_pair(client_config_for(shared_test_pki(), false),
+                                    server_config_for(shared_test_pki(), ClientAuthMode::off));
+    Bytes flight;
+    AfterClientHello() {
+        REQUIRE(pair.client->start());
+        REQUIRE(pair.server->receive(view(pair.client->take_output())));
+        flight = pair.server->take_output();
+    }
+    // The first `records` records of the server's flight, to the client.
+    void deliver_records(size_t records) {
+        size_t end = 0;
+        for (size_t i = 0; i < records; ++i) end += 5 + (size_t{flight.at(end + 3)} << 8 | flight.at(end + 4));
+        REQUIRE(pair.client->receive(ByteView(flight).first(end)));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a plaintext alert during the handshake, before the peer's first protected record, is its alert") {
+    const Bytes unknown_ca = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x30};
+    const struct {
+        const char* what;
+        bool at_server;  // else at the client, after the ServerHello
+        Bytes bytes;
+        bool peer_alert;
+        AlertDescription alert;
+    } cases[] = {
+        {"client's plaintext unknown_ca at the server", true, unknown_ca, true, AlertDescription::unknown_ca},
+        {"server's plaintext unknown_ca at the client", false, unknown_ca, true, AlertDescription::unknown_ca},
+        {"three-byte plaintext alert", true, {0x15, 0x03, 0x03, 0x00, 0x03, 0x02, 0x30, 0x00}, false,
+         AlertDescription::unexpected_message},
+        {"plaintext handshake record", true, {0x16, 0x03, 0x03, 0x00, 0x04, 0x14, 0x00, 0x00, 0x00}, false,
+         AlertDescription::unexpected_message},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(std::string(c.what));
+        AfterClientHello after;
+        Connection& receiver = c.at_server ? *after.pair.server : *after.pair.client;
+        // Only the ServerHello: the client's read key is on, nothing decrypted yet.
+        if (!c.at_server) after.deliver_records(1);
+        (void)receiver.take_output();  // the client's compatibility CCS, if any
+        const auto result = receiver.receive(view(c.bytes));
+        REQUIRE_FALSE(result);
+        CHECK(alert_name(result.error().description) == alert_name(c.alert));
+        CHECK(receiver.alert_was_received() == c.peer_alert);
+        CHECK(receiver.state() == Connection::State::failed);
+        // The peer's alert is not answered; our own goes out once (under our handshake key).
+        CHECK(receiver.has_output() == !c.peer_alert);
+    }
+    // Once a protected record of the peer's was decrypted (the server's flight is ServerHello,
+    // compatibility CCS, then EncryptedExtensions protected), its plaintext alert is an attack.
+    AfterClientHello after;
+    REQUIRE(after.flight.at(5 + (size_t{after.flight[3]} << 8 | after.flight[4])) == 0x14);  // the CCS
+    after.deliver_records(3);
+    const auto result = after.pair.client->receive(view(unknown_ca));
+    REQUIRE_FALSE(result);
+    CHECK(alert_name(result.error().description) == alert_name(AlertDescription::unexpected_message));
+    CHECK_FALSE(after.pair.client->alert_was_received());
+}

@@ -124,14 +124,16 @@ TEST_CASE("RFC 8448 §3: the server CertificateVerify (rsa_pss_rsae_sha256) veri
                                  view(certificate_verify_content(client_context, Bytes(content.end() - 32, content.end()))),
                                  view(cv.signature)),
                 AlertDescription::decrypt_error);
-    // The same key also allows rsa_pss_rsae_sha384, but this signature is not one.
-    CHECK(key.supports(SignatureScheme::rsa_pss_rsae_sha384));
-    check_fails(verify_signature(SignatureScheme::rsa_pss_rsae_sha384, key, view(content), view(cv.signature)),
-                AlertDescription::decrypt_error);
+    // The same key also allows rsa_pss_rsae_sha384 and _sha512, but this signature is neither.
+    for (auto scheme : {SignatureScheme::rsa_pss_rsae_sha384, SignatureScheme::rsa_pss_rsae_sha512}) {
+        CAPTURE(to_string(scheme));
+        CHECK(key.supports(scheme));
+        check_fails(verify_signature(scheme, key, view(content), view(cv.signature)), AlertDescription::decrypt_error);
+    }
     // Schemes for another key type, or that we do not verify at all, are illegal_parameter.
     for (auto scheme : {SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::ecdsa_secp384r1_sha384,
-                        SignatureScheme::rsa_pkcs1_sha256, SignatureScheme::rsa_pss_pss_sha256,
-                        SignatureScheme::rsa_pss_rsae_sha512, SignatureScheme::ed25519, SignatureScheme::rsa_pkcs1_sha1,
+                        SignatureScheme::ecdsa_secp521r1_sha512, SignatureScheme::rsa_pkcs1_sha256,
+                        SignatureScheme::rsa_pss_pss_sha256, SignatureScheme::ed25519, SignatureScheme::rsa_pkcs1_sha1,
                         static_cast<SignatureScheme>(0xfefe)}) {
         CAPTURE(to_string(scheme));
         CHECK_FALSE(key.supports(scheme));
@@ -466,8 +468,16 @@ TEST_CASE("verifiable_schemes lists exactly what verify_signature accepts") {
     const auto& schemes = verifiable_schemes();
     CHECK(schemes == std::vector<SignatureScheme>{SignatureScheme::ecdsa_secp256r1_sha256,
                                                   SignatureScheme::ecdsa_secp384r1_sha384,
+                                                  SignatureScheme::ecdsa_secp521r1_sha512,
                                                   SignatureScheme::rsa_pss_rsae_sha256,
-                                                  SignatureScheme::rsa_pss_rsae_sha384});
+                                                  SignatureScheme::rsa_pss_rsae_sha384,
+                                                  SignatureScheme::rsa_pss_rsae_sha512});
+    // RSASSA-PKCS1-v1_5 and SHA-1 are for certificates only (RFC 8446 §4.2.3, §4.4.3).
+    for (SignatureScheme scheme : schemes) CHECK_FALSE(certificate_only_scheme(scheme));
+    for (SignatureScheme scheme : {SignatureScheme::rsa_pkcs1_sha256, SignatureScheme::rsa_pkcs1_sha384,
+                                   SignatureScheme::rsa_pkcs1_sha512, SignatureScheme::rsa_pkcs1_sha1,
+                                   SignatureScheme::ecdsa_sha1})
+        CHECK(certificate_only_scheme(scheme));
 }
 
 TEST_CASE("PublicKey moves") {

@@ -112,6 +112,47 @@ TEST_CASE("receiver: negative table, input record -> alert") {
     }
 }
 
+// RFC 8446 §6: a peer without keys yet alerts in plaintext. While the window is open and no
+// protected record has been decrypted, exactly a two-byte alert record passes, unprotected.
+TEST_CASE("receiver: a plaintext alert inside its window, until the peer's first decrypted record") {
+    const Bytes alert = record(ContentType::alert, unhex("0230"));
+    {
+        RecordReceiver r = receiver({true, true});
+        r.set_plaintext_alert_allowed(true);
+        r.feed(alert);
+        const std::optional<Record> got = must(r.next());
+        REQUIRE(got.has_value());
+        CHECK(got->type == ContentType::alert);
+        CHECK(hex(got->fragment) == "0230");
+        CHECK_FALSE(got->was_protected);
+    }
+    const struct {
+        const char* name;
+        bool window;
+        bool decrypt_first;
+        Bytes input;
+    } refused[] = {
+        {"window closed", false, false, alert},
+        {"after a decrypted record", true, true, alert},
+        {"three bytes", true, false, record(ContentType::alert, unhex("023000"))},
+        {"one byte", true, false, record(ContentType::alert, unhex("02"))},
+        {"plaintext handshake", true, false, record(ContentType::handshake, unhex("14000000"))},
+    };
+    for (const auto& c : refused) {
+        CAPTURE(c.name);
+        RecordReceiver r = receiver({true, true});
+        r.set_plaintext_alert_allowed(c.window);
+        if (c.decrypt_first) {
+            r.feed(protected_record(ContentType::handshake, unhex("14000000")));
+            const std::optional<Record> got = must(r.next());
+            REQUIRE(got.has_value());
+            CHECK(got->was_protected);
+        }
+        r.feed(c.input);
+        CHECK(alert_of(r.next()) == AlertDescription::unexpected_message);
+    }
+}
+
 TEST_CASE("receiver: a protected change_cipher_spec record") {
     // The inner type is change_cipher_spec; RecordSealer refuses to make one, so build it by hand.
     const TrafficKeys keys = must(traffic_key_and_iv(aes128(), secret()));

@@ -52,8 +52,42 @@ TEST_CASE("full handshake for every suite and group: flight order and keys at th
     }
 }
 
-TEST_CASE("a share for a group we like less gets a HelloRetryRequest for our group (with compat CCS)") {
-    Server server(test_server_config());  // groups: x25519, then secp256r1
+// RFC 8446 §4.2.8: the client's groups [x25519, P-256]; the server's preference order decides
+// among the groups it has a share for, and a HelloRetryRequest only when it has none.
+TEST_CASE("a share for a group we like less is used: ServerHello for it, no HelloRetryRequest") {
+    const std::vector<std::vector<NamedGroup>> server_groups = {{NamedGroup::x25519, NamedGroup::secp256r1},
+                                                                {NamedGroup::secp256r1, NamedGroup::x25519}};
+    for (const auto& groups : server_groups) {
+        for (const auto& shares : std::vector<std::vector<NamedGroup>>{
+                 {NamedGroup::secp256r1}, {NamedGroup::x25519, NamedGroup::secp256r1}}) {
+            CAPTURE(to_string(groups.front()));
+            CAPTURE(shares.size());
+            ServerConfig config = test_server_config();
+            config.groups = groups;
+            Server server(std::move(config));
+            HelloSpec spec;
+            spec.groups = std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::secp256r1};
+            spec.shares = shares;
+            must(server.hello(spec));
+            CHECK(server.io.trace() == std::string("ccs_allowed ") + full_flight);
+            const ServerHello hello = must(decode_server_hello(frame(server.io.find("server_hello")).body));
+            CHECK(!hello.is_hello_retry_request());
+            auto share = find_extension(hello.extensions, ExtensionType::key_share);
+            REQUIRE(share);
+            // With one share, its group; with both, our first.
+            const NamedGroup expected = shares.size() == 1 ? shares.front() : groups.front();
+            CHECK(must(decode_key_share_server_hello(*share)).group == expected);
+            check_flight(server);
+            CHECK(server.handshake->session().group == expected);
+            CHECK(!server.handshake->session().hello_retry_request);
+        }
+    }
+}
+
+TEST_CASE("a share only for a group we do not take gets a HelloRetryRequest for ours (with compat CCS)") {
+    ServerConfig config = test_server_config();
+    config.groups = {NamedGroup::x25519};  // the client also lists secp256r1, its only share
+    Server server(std::move(config));
     TestClient& client = server.client;
     HelloSpec spec;
     spec.shares = std::vector<NamedGroup>{NamedGroup::secp256r1};

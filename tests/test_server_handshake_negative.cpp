@@ -45,6 +45,13 @@ ServerConfig with_client_auth(ClientAuthMode mode) {
 
 TEST_CASE("ClientHello refusals") {
     using Bend = std::function<void(HelloSpec&, ServerConfig&)>;
+    // Client authentication required, with one piece of its configuration spoiled.
+    const auto client_auth_but = [](std::function<void(ServerConfig&)> spoil) -> Bend {
+        return [spoil](HelloSpec&, ServerConfig& c) {
+            c.client_auth = ClientAuthMode::required;
+            spoil(c);
+        };
+    };
     struct Case {
         const char* name;
         Bend bend;
@@ -122,12 +129,13 @@ TEST_CASE("ClientHello refusals") {
          AlertDescription::no_application_protocol},
         // Our configuration's faults.
         {"client auth without trust anchors",
-         [](HelloSpec&, ServerConfig& c) {
-             c.client_auth = ClientAuthMode::required;
-             c.client_trust_anchors.reset();
-         },
-         AlertDescription::internal_error},
+         client_auth_but([](ServerConfig& c) { c.client_trust_anchors.reset(); }), AlertDescription::internal_error},
         {"no server credentials", [](HelloSpec&, ServerConfig& c) { c.credentials = Credentials{}; },
+         AlertDescription::internal_error},
+        {"client auth without signature schemes",
+         client_auth_but([](ServerConfig& c) { c.signature_schemes.clear(); }), AlertDescription::internal_error},
+        {"client auth without certificate signature schemes",
+         client_auth_but([](ServerConfig& c) { c.certificate_signature_schemes.clear(); }),
          AlertDescription::internal_error},
     };
     for (const Case& c : cases) {
@@ -150,7 +158,7 @@ TEST_CASE("second ClientHello after a HelloRetryRequest: refusals") {
     };
     const std::vector<Case> cases = {
         // §4.1.2: exactly one share, for the group the HelloRetryRequest selected (x25519).
-        {"share for the old group", [](HelloSpec& h) { h.shares = std::vector<NamedGroup>{NamedGroup::secp256r1}; },
+        {"share for another group", [](HelloSpec& h) { h.shares = std::vector<NamedGroup>{NamedGroup::secp256r1}; },
          AlertDescription::illegal_parameter},
         {"two shares",
          [](HelloSpec& h) { h.shares = std::vector<NamedGroup>{NamedGroup::x25519, NamedGroup::secp256r1}; },
@@ -167,7 +175,7 @@ TEST_CASE("second ClientHello after a HelloRetryRequest: refusals") {
         CAPTURE(c.name);
         Server server(test_server_config());
         HelloSpec spec;
-        spec.shares = std::vector<NamedGroup>{NamedGroup::secp256r1};
+        spec.shares = std::vector<NamedGroup>{};  // §4.2.8: an empty share list asks for our choice
         must(server.hello(spec));
         REQUIRE(server.io.trace() == "ccs_allowed server_hello");
         spec.shares = std::vector<NamedGroup>{NamedGroup::x25519};
@@ -336,6 +344,30 @@ TEST_CASE("client authentication refusals") {
             if (!status) break;
         }
         check_refused(server, status, c.alert);
+    }
+}
+
+// RFC 8446 §4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm"; RSASSA-PKCS1-v1_5 and
+// SHA-1 are for certificates only (§4.2.3): refused even by a configuration that offers them.
+TEST_CASE("a client CertificateVerify with rsa_pkcs1_* or SHA-1 is illegal_parameter, even if offered") {
+    const TestPki& pki = server_test_pki();
+    for (SignatureScheme scheme :
+         {SignatureScheme::rsa_pkcs1_sha256, SignatureScheme::rsa_pkcs1_sha512, SignatureScheme::rsa_pkcs1_sha1,
+          SignatureScheme::ecdsa_sha1}) {
+        CAPTURE(to_string(scheme));
+        ServerConfig config = with_client_auth(ClientAuthMode::required);
+        config.signature_schemes.push_back(scheme);
+        Server server(std::move(config));
+        to_flight2(server);
+        auto answer =
+            server.client.client_authentication(credentials_of(pki.client), SignatureScheme::ecdsa_secp256r1_sha256);
+        CertificateVerify cv = must(decode_certificate_verify(frame(answer[1]).body));
+        cv.algorithm = scheme;
+        answer[1] = must(encode_handshake(cv));
+        must(server.feed(answer[0]));
+        const Status status = server.feed(answer[1]);
+        check_refused(server, status, AlertDescription::illegal_parameter);
+        CHECK(status.error().reason.find("not allowed in CertificateVerify (RFC 8446 §4.4.3)") != std::string::npos);
     }
 }
 

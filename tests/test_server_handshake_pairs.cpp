@@ -50,14 +50,14 @@ void check_agreement(const ConnectionPair& pair) {
 
 }  // namespace
 
-TEST_CASE("the server asks for its preferred group with a HelloRetryRequest, with and without compat mode") {
+TEST_CASE("the server asks for a group it takes with a HelloRetryRequest, with and without compat mode") {
     for (bool compatibility : {true, false}) {  // with and without the §D.4 CCS
         CAPTURE(compatibility);
         ClientConfig client = client_config_for(pki(), false);
         client.groups = {NamedGroup::secp256r1, NamedGroup::x25519};  // one share, for secp256r1
         client.compatibility_mode = compatibility;
         ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
-        server.groups = {NamedGroup::x25519, NamedGroup::secp256r1};
+        server.groups = {NamedGroup::x25519};
         ConnectionPair pair = make_pair(std::move(client), std::move(server));
         REQUIRE(pair.handshake());
         check_agreement(pair);
@@ -65,6 +65,19 @@ TEST_CASE("the server asks for its preferred group with a HelloRetryRequest, wit
         CHECK(pair.server->session().group == NamedGroup::x25519);
         exchange_data(pair);
     }
+}
+
+TEST_CASE("a share for a group the server likes less is used rather than a HelloRetryRequest") {
+    ClientConfig client = client_config_for(pki(), false);
+    client.groups = {NamedGroup::secp256r1, NamedGroup::x25519};  // one share, for secp256r1
+    ServerConfig server = server_config_for(pki(), ClientAuthMode::off);
+    server.groups = {NamedGroup::x25519, NamedGroup::secp256r1};
+    ConnectionPair pair = make_pair(std::move(client), std::move(server));
+    REQUIRE(pair.handshake());
+    check_agreement(pair);
+    CHECK(!pair.server->session().hello_retry_request);
+    CHECK(pair.server->session().group == NamedGroup::secp256r1);
+    exchange_data(pair);
 }
 
 TEST_CASE("suite order: the server's by default, the client's on request") {

@@ -176,9 +176,10 @@ public:
                                               const Bytes& finished, const TrustStore& anchors) {
         add_server_message(certificate);
         const Certificate ct = must(decode_certificate(frame(certificate).body));
-        VerifiedChain chain = must(verify_certificate_chain(
-            anchors, certificate_chain_of(ct),
-            ChainPolicy{CertificatePurpose::server_auth, "localhost", system_clock().unix_seconds()}));
+        ChainPolicy policy;
+        policy.expected_name = "localhost";
+        policy.now_unix_seconds = system_clock().unix_seconds();
+        VerifiedChain chain = must(verify_certificate_chain(anchors, certificate_chain_of(ct), policy));
         const Bytes before_cv = transcript_hash();
         const CertificateVerify cv = must(decode_certificate_verify(frame(certificate_verify).body));
         must(verify_certificate_verify(chain, cv, verifiable_schemes(), Role::server, view(before_cv)));

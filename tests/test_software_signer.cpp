@@ -17,10 +17,15 @@ TEST_CASE("software keys sign CertificateVerify content that their certificates 
     const Case cases[] = {
         {KeyType::ecdsa_p256, {SignatureScheme::ecdsa_secp256r1_sha256}},
         {KeyType::ecdsa_p384, {SignatureScheme::ecdsa_secp384r1_sha384}},
-        {KeyType::rsa_2048, {SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384}},
+        // P-521: an ECDSA-Sig-Value of 128 bytes or more, so its SEQUENCE has a long-form length.
+        {KeyType::ecdsa_p521, {SignatureScheme::ecdsa_secp521r1_sha512}},
+        // The TPM signer's RSA schemes (tpm/tpm_signer.cpp).
+        {KeyType::rsa_2048,
+         {SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384, SignatureScheme::rsa_pss_rsae_sha512}},
     };
     const std::string content = std::string(64, ' ') + "TLS 1.3, client CertificateVerify" + '\0' + std::string(32, 'h');
     for (const Case& c : cases) {
+        CAPTURE(static_cast<int>(c.type));
         CertificateSpec spec;
         spec.key_type = c.type;
         const IssuedCertificate cert = issue_certificate(spec, nullptr);

@@ -322,6 +322,9 @@ ClientHandshake::Next ClientHandshake::on_certificate(const Certificate& message
     policy.expected_name =
         is_ip_literal(config_.server_name) ? config_.server_name : sni_host_name(config_.server_name);
     policy.now_unix_seconds = context_.clock.unix_seconds();
+    // §4.2.3: every signature in the path uses a scheme our signature_algorithms_cert offered.
+    policy.signature_schemes = config_.certificate_signature_schemes;
+    policy.allow_sha1 = config_.allow_sha1_certificates;
     server_chain_.emplace(
         TRY(verify_certificate_chain(*config_.trust_anchors, certificate_chain_of(message), policy)));
     TRY(transcript_.add(whole));
@@ -438,10 +441,17 @@ Status ClientHandshake::send_second_flight() {
 Status ClientHandshake::send_client_certificate() {
     // §4.4.2.3: "If the server requests client authentication but no suitable certificate is
     // available, the client MUST send a Certificate message containing no certificates." With
-    // no scheme in common the key is not suitable; the server decides whether that is fatal.
+    // no scheme in common the key is not suitable; the server decides whether that is fatal,
+    // and the user hears why from us rather than only the server's certificate_required.
     const Credentials& credentials = config_.credentials;
     std::optional<SignatureScheme> scheme;
-    if (credentials.present()) scheme = credentials.signer->choose(requested_schemes_);
+    if (credentials.present()) {
+        scheme = credentials.signer->choose(requested_schemes_);
+        if (!scheme && config_.on_warning)
+            config_.on_warning("the server asked for client certificate schemes " + to_string(requested_schemes_) +
+                               "; our key, " + credentials.signer->description() + ", can make none of them (it makes " +
+                               to_string(credentials.signer->schemes()) + "); sending no certificate");
+    }
     const std::vector<Bytes> no_chain;
     const Bytes certificate =
         TRY(build_certificate(view(certificate_request_context_), scheme ? credentials.chain : no_chain));

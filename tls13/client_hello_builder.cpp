@@ -26,6 +26,8 @@ Status check_client_config(const ClientConfig& config) {
         return fail(AlertDescription::internal_error, "no server_name configured to authenticate the server against");
     if (config.signature_schemes.empty())
         return fail(AlertDescription::internal_error, "no signature schemes configured");
+    if (config.certificate_signature_schemes.empty())
+        return fail(AlertDescription::internal_error, "no certificate signature schemes configured");
     for (const std::string& protocol : config.alpn)
         if (protocol.empty() || protocol.size() > 0xff)
             return fail(AlertDescription::internal_error, "ALPN protocol names must be 1..255 bytes (RFC 7301 §3.1)");
@@ -59,9 +61,10 @@ Result<ClientHello> build_client_hello(const ClientConfig& config, const ClientH
     const std::array<uint16_t, 1> versions = {tls13_version};
     ext.push_back(TRY(encode_supported_versions_client_hello(versions)));
     ext.push_back(TRY(encode_supported_groups(config.groups)));
-    // §4.2.3: what we accept in CertificateVerify, and (the same list) in certificate signatures.
+    // §4.2.3: what we accept in CertificateVerify, and what the server's chain may be signed
+    // with (rsa_pkcs1_* included: "for signatures in certificates").
     ext.push_back(TRY(encode_signature_algorithms(config.signature_schemes)));
-    ext.push_back(TRY(encode_signature_algorithms_cert(config.signature_schemes)));
+    ext.push_back(TRY(encode_signature_algorithms_cert(config.certificate_signature_schemes)));
     ext.push_back(TRY(encode_key_share_client_hello(std::span<const KeyShareEntry>(&parameters.key_share, 1))));
     if (!config.alpn.empty()) {
         std::vector<Bytes> protocols;

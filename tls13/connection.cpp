@@ -77,6 +77,8 @@ const char* to_string(Connection::State state) {
     }
 }
 
+// RFC 8446 §6: a peer's plaintext alert is possible only while handshaking.
+Connection::Connection() { receiver_.set_plaintext_alert_allowed(true); }
 Connection::~Connection() = default;
 
 std::unique_ptr<Connection> Connection::client(ClientConfig config, Random& random, const Clock& clock) {
@@ -152,7 +154,7 @@ Status Connection::on_record(const Record& record) {
     // §5.1: handshake messages may span records, but nothing may come between the pieces.
     if (record.type != ContentType::handshake && !handshake_buffer_.empty())
         return unexpected("record of another type inside a fragmented handshake message");
-    if (trace_) trace_->record(TraceDirection::received, record.type, record.fragment.size(), receiver_.is_protected());
+    if (trace_) trace_->record(TraceDirection::received, record.type, record.fragment.size(), record.was_protected);
     switch (record.type) {
         case ContentType::handshake:
             return on_handshake_data(record.fragment);
@@ -178,7 +180,10 @@ Status Connection::on_handshake_data(ByteView fragment) {
         }
         trace_handshake(TraceDirection::received, message->whole);
         TRY(handshake_->on_message(*message));
-        if (state_ == State::handshaking && handshake_->connected()) state_ = State::connected;
+        if (state_ == State::handshaking && handshake_->connected()) {
+            state_ = State::connected;
+            receiver_.set_plaintext_alert_allowed(false);
+        }
     }
 }
 

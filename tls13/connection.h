@@ -61,7 +61,7 @@ public:
     void set_key_update_threshold(uint64_t records) { key_update_threshold_ = records; }
 
 private:
-    Connection() = default;
+    Connection();
 
     // HandshakeIo
     Status send_handshake(ByteView whole_message) override;

@@ -28,6 +28,12 @@ Result<Bytes> build_certificate_verify(Signer& signer, SignatureScheme scheme, R
 Result<VerifiedCertificateVerify> verify_certificate_verify(const VerifiedChain& chain, const CertificateVerify& message,
                                                             std::span<const SignatureScheme> offered, Role signer_role,
                                                             ByteView transcript_hash) {
+    // §4.4.3: "RSA signatures MUST use an RSASSA-PSS algorithm"; §4.2.3: RSASSA-PKCS1-v1_5 and
+    // SHA-1 only ever sign certificates. Refused even if a configuration offered them.
+    if (certificate_only_scheme(message.algorithm))
+        return fail(AlertDescription::illegal_parameter,
+                    "CertificateVerify uses " + to_string(message.algorithm) +
+                        ": RSASSA-PKCS1-v1_5 and SHA-1 are not allowed in CertificateVerify (RFC 8446 §4.4.3)");
     if (std::find(offered.begin(), offered.end(), message.algorithm) == offered.end())
         return fail(AlertDescription::illegal_parameter,
                     "CertificateVerify uses " + to_string(message.algorithm) + ", which was not offered");

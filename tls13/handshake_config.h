@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tls13/bytes.h"
@@ -85,6 +86,9 @@ struct ClientConfig {
     std::vector<std::string> alpn;
     std::shared_ptr<const TrustStore> trust_anchors;
     Credentials credentials;  // for client authentication, if the server asks
+    // Things the handshake goes on despite, in one line for the user: a CertificateRequest whose
+    // signature_algorithms our key can make none of, answered with no certificate (§4.4.2.3).
+    std::function<void(std::string_view)> on_warning;
     bool compatibility_mode = true;  // RFC 8446 §D.4: legacy_session_id and change_cipher_spec
     std::function<void(SessionTicket)> on_session_ticket;
     // A ticket to resume with (RFC 8446 §2.2, §4.2.11): offered as the only PSK, psk_dhe_ke,

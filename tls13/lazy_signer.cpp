@@ -15,17 +15,12 @@ constexpr uint8_t tag_explicit_version = 0xa0;  // RFC 5280 §4.1: version [0] E
 // sign() do not repeat the key's name.
 Alert signer_error(std::string_view why) { return make_alert(AlertDescription::internal_error, why); }
 
-std::string scheme_list(const std::vector<SignatureScheme>& schemes) {
-    std::string text;
-    for (SignatureScheme scheme : schemes) text += (text.empty() ? "" : ", ") + to_string(scheme);
-    return text.empty() ? "none" : text;
-}
-
 }  // namespace
 
 std::vector<SignatureScheme> signing_schemes_for(const PublicKey& key) {
     if (key.supports(SignatureScheme::ecdsa_secp256r1_sha256)) return {SignatureScheme::ecdsa_secp256r1_sha256};
     if (key.supports(SignatureScheme::ecdsa_secp384r1_sha384)) return {SignatureScheme::ecdsa_secp384r1_sha384};
+    if (key.supports(SignatureScheme::ecdsa_secp521r1_sha512)) return {SignatureScheme::ecdsa_secp521r1_sha512};
     if (key.supports(SignatureScheme::rsa_pss_rsae_sha256))
         return {SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384,
                 SignatureScheme::rsa_pss_rsae_sha512};
@@ -53,7 +48,7 @@ Result<std::shared_ptr<LazySigner>> LazySigner::for_certificate(ByteView leaf_ce
     if (!key) return signer_error(description + ": the certificate's public key: " + key.error().reason);
     std::vector<SignatureScheme> schemes = signing_schemes_for(*key);
     if (schemes.empty())
-        return signer_error(description + ": the certificate's key is neither P-256, P-384 nor RSA; no TLS 1.3 scheme");
+        return signer_error(description + ": the certificate's key is neither P-256, P-384, P-521 nor RSA; no TLS 1.3 scheme");
     return std::make_shared<LazySigner>(std::move(schemes), std::move(factory), std::move(description));
 }
 
@@ -75,8 +70,8 @@ Result<std::shared_ptr<Signer>> LazySigner::delegate() {
     });
     if (!any_common)
         return signer_error("the opened key (" + (*made)->description() + ") signs with " +
-                                              scheme_list(available) + ", but its certificate's key needs " +
-                                              scheme_list(schemes_));
+                                              to_string(available) + ", but its certificate's key needs " +
+                                              to_string(schemes_));
     signer_ = std::move(*made);
     return signer_;
 }
@@ -84,12 +79,12 @@ Result<std::shared_ptr<Signer>> LazySigner::delegate() {
 Result<Bytes> LazySigner::sign(SignatureScheme scheme, ByteView content) {
     if (std::find(schemes_.begin(), schemes_.end(), scheme) == schemes_.end())
         return signer_error("asked to sign with " + to_string(scheme) + ", not one of " +
-                                              scheme_list(schemes_));
+                                              to_string(schemes_));
     std::shared_ptr<Signer> signer = TRY(delegate());
     const std::vector<SignatureScheme> available = signer->schemes();
     if (std::find(available.begin(), available.end(), scheme) == available.end())
         return signer_error("the opened key (" + signer->description() + ") cannot sign " +
-                                              to_string(scheme) + "; it signs with " + scheme_list(available));
+                                              to_string(scheme) + "; it signs with " + to_string(available));
     return signer->sign(scheme, content);
 }
 

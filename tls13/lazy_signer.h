@@ -19,7 +19,8 @@
 namespace tpmtls {
 
 // The schemes a key of this type can sign with, most preferred first: P-256 ->
-// ecdsa_secp256r1_sha256, P-384 -> ecdsa_secp384r1_sha384, RSA -> rsa_pss_rsae_sha256/384/512
+// ecdsa_secp256r1_sha256, P-384 -> ecdsa_secp384r1_sha384, P-521 -> ecdsa_secp521r1_sha512,
+// RSA -> rsa_pss_rsae_sha256/384/512
 // (RFC 8446 §4.2.3: in TLS 1.3 an ECDSA scheme fixes the curve; RSA keys sign PSS).
 std::vector<SignatureScheme> signing_schemes_for(const PublicKey& key);
 

@@ -25,8 +25,14 @@ Result<std::optional<Record>> RecordReceiver::process(const RawRecord& record) {
         return std::optional<Record>();
     }
     if (!opener_) return process_unprotected(record);
+    // RFC 8446 §6: a peer still without keys alerts in plaintext. An alert is two bytes (level,
+    // description); a protected record is at least 17 (content type and tag, §5.2).
+    if (record.header.type == ContentType::alert && record.body.size() == 2 && plaintext_alert_allowed_ &&
+        !decrypted_any_)
+        return std::optional<Record>(Record{ContentType::alert, record.body});
     const OpenedRecord opened = TRY(opener_->open(record.header, record.body));
-    return std::optional<Record>(Record{opened.type, opened.content});
+    decrypted_any_ = true;
+    return std::optional<Record>(Record{opened.type, opened.content, true});
 }
 
 Result<std::optional<Record>> RecordReceiver::process_unprotected(const RawRecord& record) const {

@@ -4,7 +4,8 @@
 //
 //   RecordReceiver: transport bytes -> records. Unprotected (TLSPlaintext) until set_opener(),
 //                   then decrypted; an unprotected change_cipher_spec of one 0x01 byte is dropped
-//                   inside the §5 window, and is unexpected_message anywhere else.
+//                   inside the §5 window, and is unexpected_message anywhere else; an
+//                   unprotected two-byte alert is passed on inside its own window (below).
 //   RecordSender:   (content type, bytes) -> records of at most 2^14 content bytes each,
 //                   unprotected until set_sealer(), then encrypted.
 #pragma once
@@ -26,6 +27,7 @@ namespace tpmtls {
 struct Record {
     ContentType type = ContentType::invalid;
     ByteView fragment;
+    bool was_protected = false;  // decrypted, rather than read as TLSPlaintext
 };
 
 class RecordReceiver {
@@ -52,6 +54,16 @@ public:
     // peer's Finished message has been received". The connection opens and closes that window.
     void set_change_cipher_spec_allowed(bool allowed) { change_cipher_spec_allowed_ = allowed; }
 
+    // RFC 8446 §6: alerts are "encrypted as specified by the current connection state", the
+    // sender's: a peer that has no keys yet (a client rejecting our certificate before it derived
+    // its handshake keys, as OpenSSL and Python's ssl do) sends its alert as TLSPlaintext. While
+    // the connection allows it (during the handshake) and until a record of the peer's has been
+    // decrypted (its keys are on, so plaintext from it is forged), an unprotected alert record of
+    // exactly two bytes is passed on as such; OpenSSL's record layer keeps the same window
+    // (ENC_READ_STATE_ALLOW_PLAIN_ALERTS). Everything else unprotected, once protection is on,
+    // stays unexpected_message.
+    void set_plaintext_alert_allowed(bool allowed) { plaintext_alert_allowed_ = allowed; }
+
     size_t buffered() const { return reader_.buffered(); }
 
 private:
@@ -62,6 +74,8 @@ private:
     RecordReader reader_;
     std::optional<RecordOpener> opener_;
     bool change_cipher_spec_allowed_ = false;
+    bool plaintext_alert_allowed_ = false;
+    bool decrypted_any_ = false;  // a protected record of the peer's has been opened
 };
 
 class RecordSender {

@@ -92,6 +92,11 @@ Status ServerHandshake::send_change_cipher_spec_once(const ClientHello& hello) {
 ServerHandshake::Next ServerHandshake::on_client_hello(const ClientHello& hello, ByteView whole) {
     if (config_.client_auth != ClientAuthMode::off && config_.client_trust_anchors == nullptr)
         return fail(AlertDescription::internal_error, "client authentication configured without trust anchors");
+    // §4.3.2: a CertificateRequest carries a non-empty signature_algorithms, and we send
+    // signature_algorithms_cert too; refused before anything is sent rather than midway.
+    if (config_.client_auth != ClientAuthMode::off &&
+        (config_.signature_schemes.empty() || config_.certificate_signature_schemes.empty()))
+        return fail(AlertDescription::internal_error, "client authentication configured without signature schemes");
     const bool second_hello = hello_retry_group_.has_value();
     ServerNegotiation negotiated = TRY(negotiate_client_hello(config_, hello, hello_retry_group_));
     if (second_hello) {
@@ -208,11 +213,11 @@ Status ServerHandshake::send_server_flight(const ServerNegotiation& negotiated) 
 
     if (psk_) return send_finished_and_application_keys();
     if (config_.client_auth != ClientAuthMode::off) {
-        // §4.3.2: an empty context during the handshake; the schemes we verify, for the
-        // CertificateVerify and for the chain.
+        // §4.3.2: an empty context during the handshake; the schemes we verify in the
+        // CertificateVerify, and (§4.2.3) those the client's chain may be signed with.
         CertificateRequest request;
         request.extensions.push_back(TRY(encode_signature_algorithms(config_.signature_schemes)));
-        request.extensions.push_back(TRY(encode_signature_algorithms_cert(config_.signature_schemes)));
+        request.extensions.push_back(TRY(encode_signature_algorithms_cert(config_.certificate_signature_schemes)));
         certificate_request_extensions_ = request.extensions;
         TRY(send(encode_handshake(request)));
     }
@@ -266,7 +271,12 @@ ServerHandshake::Next ServerHandshake::on_certificate(const Certificate& message
             return fail(AlertDescription::certificate_required, "client sent no certificate");
         return State::wait_finished;  // and no CertificateVerify is expected
     }
-    const ChainPolicy policy{CertificatePurpose::client_auth, "", context_.clock.unix_seconds()};
+    ChainPolicy policy;
+    policy.purpose = CertificatePurpose::client_auth;
+    policy.now_unix_seconds = context_.clock.unix_seconds();
+    // §4.2.3: every signature in the path uses a scheme our signature_algorithms_cert offered.
+    policy.signature_schemes = config_.certificate_signature_schemes;
+    policy.allow_sha1 = config_.allow_sha1_certificates;
     client_chain_ = TRY(verify_certificate_chain(*config_.client_trust_anchors, certificate_chain_of(message), policy));
     return State::wait_cv;
 }

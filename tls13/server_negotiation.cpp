@@ -65,8 +65,7 @@ Result<SignatureScheme> choose_signature_scheme(const ServerConfig& config, cons
     return *scheme;
 }
 
-// §4.2.7, §4.2.8: the server asks for the group it prefers. The first of ours the client
-// supports is chosen; its share is used if sent, otherwise a HelloRetryRequest asks for it.
+// §4.2.7, §4.2.8: the group of the key exchange, with the client's share for it if it sent one.
 Status choose_group(const ServerConfig& config, const ClientHello& hello, std::optional<NamedGroup> retry_group,
                     ServerNegotiation& out) {
     const ByteView groups_data = TRY(required_extension(hello, ExtensionType::supported_groups));
@@ -89,13 +88,22 @@ Status choose_group(const ServerConfig& config, const ClientHello& hello, std::o
         out.client_share = shares.front();
         return ok();
     }
+    // §4.2.8: a share the client already sent saves a round trip, so the first of our groups
+    // that has one wins (as OpenSSL chooses); only with none do we ask, by HelloRetryRequest,
+    // for the first of ours that supported_groups lists.
+    std::optional<NamedGroup> retry_for;
     for (NamedGroup group : config.groups) {
         if (!key_exchange_supported(group) || !contains<NamedGroup>(groups, group)) continue;
-        out.group = group;
-        if (const KeyShareEntry* share = find_key_share(shares, group)) out.client_share = *share;
-        return ok();
+        if (const KeyShareEntry* share = find_key_share(shares, group)) {
+            out.group = group;
+            out.client_share = *share;
+            return ok();
+        }
+        if (!retry_for) retry_for = group;
     }
-    return fail(AlertDescription::handshake_failure, "no key exchange group in common");
+    if (!retry_for) return fail(AlertDescription::handshake_failure, "no key exchange group in common");
+    out.group = *retry_for;
+    return ok();
 }
 
 // RFC 7301 §3.2: the first of our protocols the client offered; if it offered some and none

@@ -8,8 +8,9 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
-#include "tls13/crypto/hash.h"
+#include "tls13/crypto/mbedtls_signature_hash.h"
 #include "tls13/secret.h"
 
 namespace tpmtls {
@@ -34,6 +35,24 @@ mbedtls_ecp_group_id curve_of(const mbedtls_pk_context& pk) {
     return mbedtls_pk_ec(pk)->grp.id;
 }
 
+// RFC 8446 §4.2.3: in TLS 1.3 an ECDSA scheme names the curve as well as the hash.
+std::optional<SignatureScheme> ecdsa_scheme(mbedtls_ecp_group_id curve) {
+    switch (curve) {
+        case MBEDTLS_ECP_DP_SECP256R1: return SignatureScheme::ecdsa_secp256r1_sha256;
+        case MBEDTLS_ECP_DP_SECP384R1: return SignatureScheme::ecdsa_secp384r1_sha384;
+        case MBEDTLS_ECP_DP_SECP521R1: return SignatureScheme::ecdsa_secp521r1_sha512;
+        default: return std::nullopt;
+    }
+}
+
+const char* curve_name(mbedtls_ecp_group_id curve) {
+    switch (curve) {
+        case MBEDTLS_ECP_DP_SECP384R1: return "P-384";
+        case MBEDTLS_ECP_DP_SECP521R1: return "P-521";
+        default: return "P-256";
+    }
+}
+
 }  // namespace
 
 SoftwareSigner::SoftwareSigner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -53,8 +72,8 @@ Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_key(ByteView pem_or
     const mbedtls_pk_type_t type = mbedtls_pk_get_type(&impl->pk);
     if (type == MBEDTLS_PK_ECKEY || type == MBEDTLS_PK_ECDSA) {
         const auto curve = curve_of(impl->pk);
-        if (curve != MBEDTLS_ECP_DP_SECP256R1 && curve != MBEDTLS_ECP_DP_SECP384R1)
-            return fail(AlertDescription::internal_error, "EC key must be on P-256 or P-384");
+        if (!ecdsa_scheme(curve))
+            return fail(AlertDescription::internal_error, "EC key must be on P-256, P-384 or P-521");
     } else if (type == MBEDTLS_PK_RSA) {
         if (mbedtls_pk_get_bitlen(&impl->pk) < 2048)
             return fail(AlertDescription::internal_error, "RSA key shorter than 2048 bits");
@@ -75,26 +94,27 @@ Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_file(const std::str
 }
 
 std::vector<SignatureScheme> SoftwareSigner::schemes() const {
+    // The same RSA schemes as the TPM signer (tpm/tpm_signer.cpp).
     if (mbedtls_pk_get_type(&impl_->pk) == MBEDTLS_PK_RSA)
-        return {SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384};
-    return {curve_of(impl_->pk) == MBEDTLS_ECP_DP_SECP384R1 ? SignatureScheme::ecdsa_secp384r1_sha384
-                                                            : SignatureScheme::ecdsa_secp256r1_sha256};
+        return {SignatureScheme::rsa_pss_rsae_sha256, SignatureScheme::rsa_pss_rsae_sha384,
+                SignatureScheme::rsa_pss_rsae_sha512};
+    return {*ecdsa_scheme(curve_of(impl_->pk))};  // from_key admits only curves with a scheme
 }
 
 std::string SoftwareSigner::description() const {
     if (mbedtls_pk_get_type(&impl_->pk) == MBEDTLS_PK_RSA)
         return "software RSA-" + std::to_string(mbedtls_pk_get_bitlen(&impl_->pk)) + " key";
-    return curve_of(impl_->pk) == MBEDTLS_ECP_DP_SECP384R1 ? "software ECDSA P-384 key" : "software ECDSA P-256 key";
+    return std::string("software ECDSA ") + curve_name(curve_of(impl_->pk)) + " key";
 }
 
 Result<Bytes> SoftwareSigner::sign(SignatureScheme scheme, ByteView content) {
     const auto offered = schemes();
     if (std::find(offered.begin(), offered.end(), scheme) == offered.end())
         return fail(AlertDescription::internal_error, "key cannot sign with " + to_string(scheme));
-    const bool sha384 = scheme == SignatureScheme::ecdsa_secp384r1_sha384 || scheme == SignatureScheme::rsa_pss_rsae_sha384;
-    const HashAlgorithm alg = sha384 ? HashAlgorithm::sha384 : HashAlgorithm::sha256;
-    const mbedtls_md_type_t md = sha384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
-    const Bytes digest = hash(alg, content);
+    const auto md_of_scheme = signature_hash(scheme);
+    if (!md_of_scheme) return fail(AlertDescription::internal_error, "no hash for " + to_string(scheme));
+    const mbedtls_md_type_t md = *md_of_scheme;
+    const Bytes digest = tpmtls::digest(md, content);
 
     // The buffer fits this key's largest signature, not MBEDTLS_PK_SIGNATURE_MAX_SIZE (1 KiB
     // by default, sized for the largest RSA modulus the library accepts).

@@ -1,5 +1,6 @@
 // A Signer over a private key held in memory (PEM or DER, PKCS#8 / SEC1 / PKCS#1) via mbedTLS:
-// ECDSA P-256 / P-384 and RSA-PSS (RSAE) with salt = hash length (RFC 8446 §4.2.3). The
+// ECDSA P-256 / P-384 / P-521 and RSA-PSS (RSAE, SHA-256/384/512) with salt = hash length
+// (RFC 8446 §4.2.3). The
 // server's key, and the client's where there is no TPM (the benchmark's baseline).
 #pragma once
 

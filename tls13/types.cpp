@@ -113,4 +113,10 @@ std::string to_string(SignatureScheme v) {
     }
 }
 
+std::string to_string(std::span<const SignatureScheme> schemes) {
+    std::string text;
+    for (SignatureScheme scheme : schemes) text += (text.empty() ? "" : ", ") + to_string(scheme);
+    return text.empty() ? "none" : text;
+}
+
 }  // namespace tpmtls

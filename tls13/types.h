@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 namespace tpmtls {
@@ -115,5 +116,7 @@ std::string to_string(ExtensionType v);
 std::string to_string(CipherSuite v);
 std::string to_string(NamedGroup v);
 std::string to_string(SignatureScheme v);
+// "rsa_pss_rsae_sha256, rsa_pss_rsae_sha384"; "none" for an empty list.
+std::string to_string(std::span<const SignatureScheme> schemes);
 
 }  // namespace tpmtls

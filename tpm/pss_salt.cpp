@@ -2,12 +2,11 @@
 
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
-#include <mbedtls/sha512.h>
 
 #include <algorithm>
 
 #include "tls13/crypto/c_struct.h"
-#include "tls13/crypto/hash.h"
+#include "tls13/crypto/mbedtls_signature_hash.h"
 
 namespace tpmtls::tpm {
 namespace {
@@ -86,18 +85,9 @@ Status OfferedSchemes::check_first(SignatureScheme scheme, ByteView spki_der, By
 }
 
 Result<Bytes> scheme_digest(SignatureScheme scheme, ByteView content) {
-    switch (scheme) {
-        case SignatureScheme::ecdsa_secp256r1_sha256:
-        case SignatureScheme::rsa_pss_rsae_sha256: return hash(HashAlgorithm::sha256, content);
-        case SignatureScheme::rsa_pss_rsae_sha384: return hash(HashAlgorithm::sha384, content);
-        case SignatureScheme::rsa_pss_rsae_sha512: {
-            Bytes digest(64);
-            if (mbedtls_sha512_ret(content.data(), content.size(), digest.data(), 0) != 0)
-                return fail(AlertDescription::internal_error, "SHA-512 failed");
-            return digest;
-        }
-        default: return fail(AlertDescription::internal_error, "no digest for " + to_string(scheme));
-    }
+    const auto md = signature_hash(scheme);
+    if (!md) return fail(AlertDescription::internal_error, "no digest for " + to_string(scheme));
+    return digest(*md, content);
 }
 
 }  // namespace tpmtls::tpm

@@ -171,15 +171,17 @@ Exit run(std::span<const std::string> args) {
         config.credentials.chain = std::move(*chain);
         config.credentials.signer = std::make_shared<WatchedSigner>(key_signer, trace, watch);
     }
+    // One line each on stderr: the handshake's (a key that fits no requested scheme) and the
+    // ticket store's; neither stops the connection.
+    const auto warn = [](std::string_view warning) { std::cerr << "tpmtls client: warning: " << warning << "\n"; };
+    config.on_warning = warn;
 
     ConnectOptions connect_options;
     connect_options.timeouts.connect = connect_options.timeouts.handshake = limit;
     connect_options.timeouts.read = connect_options.timeouts.write = limit;
     // Resumption (RFC 8446 §2.2): tickets kept in --session-store; the store warns, never fails.
     if (auto path = options->value("session-store")) {
-        auto store = TicketStore::open({.path = *path, .on_warning = [](const std::string& warning) {
-                                            std::cerr << "tpmtls client: warning: " << warning << "\n";
-                                        }});
+        auto store = TicketStore::open({.path = *path, .on_warning = warn});
         if (!options->has("no-resume")) {
             connect_options.tickets = store;  // offers the newest ticket and keeps the new ones
         } else {

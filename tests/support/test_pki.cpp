@@ -81,7 +81,9 @@ KeyPair generate_key(KeyType type) {
         check(mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk.ctx), rng, nullptr, 2048, 65537), "RSA keygen");
     } else {
         check(mbedtls_pk_setup(&pk.ctx, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)), "pk setup");
-        const auto curve = type == KeyType::ecdsa_p384 ? MBEDTLS_ECP_DP_SECP384R1 : MBEDTLS_ECP_DP_SECP256R1;
+        const auto curve = type == KeyType::ecdsa_p384   ? MBEDTLS_ECP_DP_SECP384R1
+                           : type == KeyType::ecdsa_p521 ? MBEDTLS_ECP_DP_SECP521R1
+                                                         : MBEDTLS_ECP_DP_SECP256R1;
         check(mbedtls_ecp_gen_key(curve, mbedtls_pk_ec(pk.ctx), rng, nullptr), "EC keygen");
     }
     std::string pem(16000, '\0');

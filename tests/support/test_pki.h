@@ -11,7 +11,7 @@
 
 namespace tpmtls::test {
 
-enum class KeyType { ecdsa_p256, ecdsa_p384, rsa_2048 };
+enum class KeyType { ecdsa_p256, ecdsa_p384, ecdsa_p521, rsa_2048 };
 
 struct KeyPair {
     std::string private_pem;  // PKCS#8/SEC1 PEM, for SoftwareSigner::from_key

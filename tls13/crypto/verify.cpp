@@ -10,7 +10,7 @@
 #include <string>
 
 #include "tls13/crypto/c_struct.h"
-#include "tls13/crypto/hash.h"
+#include "tls13/crypto/mbedtls_signature_hash.h"
 #include "tls13/x509_parse.h"
 
 namespace tpmtls {
@@ -30,21 +30,23 @@ enum class SignatureKind : uint8_t { ecdsa, rsa_pss };
 
 struct SchemeParams {
     SignatureKind kind;
-    HashAlgorithm hash;
     mbedtls_md_type_t md;
 };
 
-// RFC 8446 §4.2.3: the hash named by the scheme is also PSS's MGF1 hash.
+// RFC 8446 §4.2.3: the hash named by the scheme is also PSS's MGF1 hash. rsa_pss_pss_* (a key
+// whose SubjectPublicKeyInfo is id-RSASSA-PSS) is left out: mbedTLS 2.28 cannot parse such a
+// key (mbedtls_pk_parse_public_key: MBEDTLS_ERR_PK_UNKNOWN_PK_ALG), so no certificate we can
+// read would fit it.
 std::optional<SchemeParams> scheme_params(SignatureScheme scheme) {
+    const auto md = signature_hash(scheme);
+    if (!md) return std::nullopt;
     switch (scheme) {
         case SignatureScheme::ecdsa_secp256r1_sha256:
-            return SchemeParams{SignatureKind::ecdsa, HashAlgorithm::sha256, MBEDTLS_MD_SHA256};
         case SignatureScheme::ecdsa_secp384r1_sha384:
-            return SchemeParams{SignatureKind::ecdsa, HashAlgorithm::sha384, MBEDTLS_MD_SHA384};
+        case SignatureScheme::ecdsa_secp521r1_sha512: return SchemeParams{SignatureKind::ecdsa, *md};
         case SignatureScheme::rsa_pss_rsae_sha256:
-            return SchemeParams{SignatureKind::rsa_pss, HashAlgorithm::sha256, MBEDTLS_MD_SHA256};
         case SignatureScheme::rsa_pss_rsae_sha384:
-            return SchemeParams{SignatureKind::rsa_pss, HashAlgorithm::sha384, MBEDTLS_MD_SHA384};
+        case SignatureScheme::rsa_pss_rsae_sha512: return SchemeParams{SignatureKind::rsa_pss, *md};
         default: return std::nullopt;
     }
 }
@@ -54,18 +56,24 @@ bool looks_like_pem(ByteView data) {
     return data.size() >= begin.size() && std::equal(begin.begin(), begin.end(), data.begin());
 }
 
-// One DER element with a short-form length. An ECDSA-Sig-Value for P-256 or P-384 is at most
-// 2 + 2 * (2 + 49) = 104 bytes, so DER never uses the long form for it (X.690 §10.1).
-Result<ByteView> der_short_element(Reader& r, uint8_t tag) {
+// One DER element of at most 255 bytes. An ECDSA-Sig-Value's INTEGERs take at most 2 + 67 bytes
+// (P-521), so the SEQUENCE is at most 138 bytes: one length byte, or 0x81 and one byte from 128
+// on (X.690 §8.1.3.5; DER's minimal form, §10.1).
+Result<ByteView> der_small_element(Reader& r, uint8_t tag) {
     if (TRY(r.u8()) != tag) return fail(AlertDescription::decode_error, "unexpected DER tag");
-    const uint8_t length = TRY(r.u8());
-    if (length >= 0x80) return fail(AlertDescription::decode_error, "DER long-form length");
+    uint8_t length = TRY(r.u8());
+    if (length == 0x81) {
+        length = TRY(r.u8());
+        if (length < 0x80) return fail(AlertDescription::decode_error, "non-minimal DER length");
+    } else if (length >= 0x80) {
+        return fail(AlertDescription::decode_error, "DER length longer than 255");
+    }
     return r.bytes(length);
 }
 
 // A DER INTEGER that is positive and minimally encoded (X.690 §8.3.2).
 Status read_der_positive_integer(Reader& r, Mpi& out) {
-    const ByteView v = TRY(der_short_element(r, 0x02));
+    const ByteView v = TRY(der_small_element(r, 0x02));
     if (v.empty()) return fail(AlertDescription::decode_error, "empty DER INTEGER");
     if ((v[0] & 0x80) != 0) return fail(AlertDescription::decode_error, "negative DER INTEGER");
     if (v.size() > 1 && v[0] == 0 && (v[1] & 0x80) == 0)
@@ -79,7 +87,7 @@ Status read_der_positive_integer(Reader& r, Mpi& out) {
 // ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), nothing after it.
 Status read_ecdsa_signature(ByteView signature, Mpi& r, Mpi& s) {
     Reader outer(signature);
-    Reader body(TRY(der_short_element(outer, 0x30)));
+    Reader body(TRY(der_small_element(outer, 0x30)));
     TRY(outer.expect_end());
     TRY(read_der_positive_integer(body, r));
     TRY(read_der_positive_integer(body, s));
@@ -91,7 +99,7 @@ Status verify_ecdsa(const PublicKey& key, const SchemeParams& params, ByteView m
     Mpi r, s;
     // A signature we cannot even decode cannot verify: decrypt_error, like a wrong one (§4.4.3).
     if (!read_ecdsa_signature(signature, r, s)) return bad_signature("ECDSA signature is not a DER ECDSA-Sig-Value");
-    const Bytes digest = hash(params.hash, message);
+    const Bytes digest = tpmtls::digest(params.md, message);
     mbedtls_ecp_keypair* ec = mbedtls_pk_ec(key.impl().pk.value);
     // mbedtls_ecdsa_verify also requires 1 <= r, s < n (SEC 1 §4.1.4 step 1).
     if (mbedtls_ecdsa_verify(&ec->grp, digest.data(), digest.size(), &ec->Q, &r.value, &s.value) != 0)
@@ -103,7 +111,7 @@ Status verify_rsa_pss(const PublicKey& key, const SchemeParams& params, ByteView
     mbedtls_pk_context& pk = key.impl().pk.value;
     // RSASSA-PSS signatures are exactly as long as the modulus (RFC 8017 §8.1.2 step 1).
     if (signature.size() != mbedtls_pk_get_len(&pk)) return bad_signature("RSA-PSS signature has the wrong length");
-    const Bytes digest = hash(params.hash, message);
+    const Bytes digest = tpmtls::digest(params.md, message);
     // RFC 8446 §4.2.3: MGF1 uses the scheme's hash and the salt MUST be as long as the digest.
     mbedtls_pk_rsassa_pss_options options{};
     options.mgf1_hash_id = params.md;
@@ -154,9 +162,11 @@ bool PublicKey::supports(SignatureScheme scheme) const {
         // RFC 8446 §4.2.3: in TLS 1.3 the ECDSA schemes fix the curve as well as the hash.
         case SignatureScheme::ecdsa_secp256r1_sha256: return is_ec && mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
         case SignatureScheme::ecdsa_secp384r1_sha384: return is_ec && mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP384R1;
+        case SignatureScheme::ecdsa_secp521r1_sha512: return is_ec && mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP521R1;
         // rsae: the key is an rsaEncryption key, the signature PSS.
         case SignatureScheme::rsa_pss_rsae_sha256:
-        case SignatureScheme::rsa_pss_rsae_sha384: return mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA;
+        case SignatureScheme::rsa_pss_rsae_sha384:
+        case SignatureScheme::rsa_pss_rsae_sha512: return mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA;
         default: return false;
     }
 }
@@ -165,8 +175,10 @@ const std::vector<SignatureScheme>& verifiable_schemes() {
     static const std::vector<SignatureScheme> schemes = {
         SignatureScheme::ecdsa_secp256r1_sha256,
         SignatureScheme::ecdsa_secp384r1_sha384,
+        SignatureScheme::ecdsa_secp521r1_sha512,
         SignatureScheme::rsa_pss_rsae_sha256,
         SignatureScheme::rsa_pss_rsae_sha384,
+        SignatureScheme::rsa_pss_rsae_sha512,
     };
     return schemes;
 }
@@ -180,6 +192,17 @@ const std::vector<SignatureScheme>& certificate_signature_schemes() {
         SignatureScheme::rsa_pkcs1_sha512,
     };
     return schemes;
+}
+
+bool certificate_only_scheme(SignatureScheme scheme) {
+    switch (scheme) {
+        case SignatureScheme::rsa_pkcs1_sha1:
+        case SignatureScheme::ecdsa_sha1:
+        case SignatureScheme::rsa_pkcs1_sha256:
+        case SignatureScheme::rsa_pkcs1_sha384:
+        case SignatureScheme::rsa_pkcs1_sha512: return true;
+        default: return false;
+    }
 }
 
 Status verify_signature(SignatureScheme scheme, const PublicKey& key, ByteView message, ByteView signature) {

@@ -1,8 +1,11 @@
 // Signature verification for CertificateVerify (RFC 8446 §4.4.3) with the public key of a peer's
 // certificate, via mbedTLS:
-//   ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384  (DER-encoded ECDSA-Sig-Value)
-//   rsa_pss_rsae_sha256, rsa_pss_rsae_sha384        (PSS, MGF1 with the same hash, salt length
-//                                                     = hash length as §4.2.3 requires)
+//   ecdsa_secp256r1_sha256, ecdsa_secp384r1_sha384, ecdsa_secp521r1_sha512
+//                                  (DER-encoded ECDSA-Sig-Value)
+//   rsa_pss_rsae_sha256, rsa_pss_rsae_sha384, rsa_pss_rsae_sha512
+//                                  (PSS, MGF1 with the same hash, salt length = hash length as
+//                                   §4.2.3 requires)
+// Not rsa_pss_pss_*: mbedTLS 2.28 cannot parse an id-RSASSA-PSS SubjectPublicKeyInfo.
 // A signature that does not verify is decrypt_error (§4.4.3); a scheme that does not fit the
 // key (an RSA scheme for an EC key, a P-256 scheme for a P-384 key) is illegal_parameter.
 #pragma once
@@ -45,6 +48,10 @@ const std::vector<SignatureScheme>& verifiable_schemes();
 // our preference order: what we offer in signature_algorithms_cert. RFC 8446 §4.2.3 allows
 // rsa_pkcs1_* here "for signatures in certificates" only; SHA-1 is not listed (ChainPolicy::allow_sha1).
 const std::vector<SignatureScheme>& certificate_signature_schemes();
+
+// rsa_pkcs1_* and the SHA-1 schemes: RFC 8446 §4.2.3 lets them appear for signatures in
+// certificates only; in CertificateVerify they are illegal_parameter (§4.4.3).
+bool certificate_only_scheme(SignatureScheme scheme);
 
 Status verify_signature(SignatureScheme scheme, const PublicKey& key, ByteView message, ByteView signature);
 
