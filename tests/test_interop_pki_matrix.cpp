@@ -1,0 +1,505 @@
+// Real PKIs against real peers, both directions (issue 14 point 6). The dimensions: the CA
+// (RSA-4096 signing PKCS#1 SHA-256 as the device tutorial does, RSA-2048 signing RSA-PSS, P-256,
+// P-384), the chain (root > leaf, root > intermediate > leaf with the intermediate sent, an RSA
+// root over an ECDSA intermediate), our leaf key (P-256 or RSA-2048 in swtpm, software P-256),
+// critical CA extensions (none, nameConstraints, certificatePolicies), the order of the chain the
+// sender sends (issuing, or leaf first and the rest shuffled with the root), the peer (openssl,
+// gnutls, Python ssl) and the direction. Covered pairwise by a deterministic greedy covering
+// array, plus the tutorial's PKI with every peer both ways. Every cell is mutual TLS: both ends
+// send a chain from the cell's PKI, require the other's, exchange a message each way and show
+// the other's identity. Before each cell, openssl s_server and s_client do the same with the same
+// PKI (software keys in place of the TPM keys): a cell OpenSSL cannot do is a harness bug.
+//
+// Every PKI is made with openssl commands in one TempDir per run; keys once each. The cells and
+// their results are a Markdown table, which must equal README.md's between the pki-matrix
+// markers; TPMTLS_PKI_MATRIX_TABLE=FILE writes it to FILE instead (scripts/pki_matrix_table.sh).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "support/cli_programs.h"
+#include "support/openssl_pki.h"
+#include "support/pairwise.h"
+#include "support/paths.h"
+#include "support/swtpm.h"
+#include "support/tls_peer_programs.h"
+
+using namespace tpmtls::test;
+using std::chrono::milliseconds;
+
+namespace {
+
+// ---- The dimensions, in the table's column order.
+
+enum class Ca { rsa4096_pkcs1, rsa2048_pss, p256, p384 };
+enum class Chain { root_leaf, intermediate, rsa_root_ecdsa_intermediate };
+enum class OurKey { tpm_p256, tpm_rsa2048, software_p256 };
+enum class Extensions { none, name_constraints, policies };
+enum class Order { issuing, shuffled };
+enum class Direction { our_client, our_server };
+
+struct Dimension {
+    const char* title;
+    std::vector<const char*> values;
+};
+const std::vector<Dimension> dimensions = {
+    {"CA", {"RSA-4096, PKCS#1 SHA-256", "RSA-2048, RSA-PSS SHA-256", "ECDSA P-256", "ECDSA P-384"}},
+    {"chain", {"root > leaf", "root > intermediate > leaf", "RSA root > ECDSA intermediate > leaf"}},
+    {"our key", {"P-256 in the TPM", "RSA-2048 in the TPM", "software P-256"}},
+    {"extensions", {"none", "critical nameConstraints", "critical certificatePolicies"}},
+    {"order", {"issuing", "shuffled"}},
+    {"peer", {"openssl", "gnutls", "python ssl"}},
+    {"direction", {"our client -> peer server", "peer client -> our server"}},
+};
+enum : size_t { dim_ca, dim_chain, dim_key, dim_extensions, dim_order, dim_peer, dim_direction };
+
+struct Cell {
+    PairwiseRow row;  // one value index per dimension
+    Ca ca() const { return Ca(row[dim_ca]); }
+    Chain chain() const { return Chain(row[dim_chain]); }
+    OurKey key() const { return OurKey(row[dim_key]); }
+    Extensions extensions() const { return Extensions(row[dim_extensions]); }
+    Order order() const { return Order(row[dim_order]); }
+    TlsPeerProgram peer() const { return TlsPeerProgram(row[dim_peer]); }
+    Direction direction() const { return Direction(row[dim_direction]); }
+    const char* value(size_t d) const { return dimensions[d].values[row[d]]; }
+    std::string describe() const {
+        std::string s;
+        for (size_t d = 0; d < dimensions.size(); ++d) s += (d ? "; " : "") + std::string(value(d));
+        return s;
+    }
+};
+
+// An RSA root over an ECDSA intermediate needs an RSA CA.
+bool allowed(const PairwiseRow& row) {
+    return !(row[dim_chain] == size_t(Chain::rsa_root_ecdsa_intermediate) &&
+             (row[dim_ca] == size_t(Ca::p256) || row[dim_ca] == size_t(Ca::p384)));
+}
+
+std::vector<size_t> dimension_sizes() {
+    std::vector<size_t> sizes;
+    for (const Dimension& d : dimensions) sizes.push_back(d.values.size());
+    return sizes;
+}
+
+struct CellList {
+    std::vector<Cell> cells;
+    size_t pairwise = 0;
+    size_t tutorial = 0;  // added for the tutorial's PKI
+};
+
+// The pairwise cells, then the tutorial's PKI (RSA-4096 PKCS#1 root > leaf, P-256 leaf in the TPM,
+// no extensions, issuing order) with every peer in both directions, unless already there.
+CellList matrix_cells() {
+    CellList list;
+    for (PairwiseRow& row : pairwise_rows(dimension_sizes(), allowed)) list.cells.push_back({std::move(row)});
+    list.pairwise = list.cells.size();
+    for (size_t peer = 0; peer < dimensions[dim_peer].values.size(); ++peer) {
+        for (size_t direction = 0; direction < dimensions[dim_direction].values.size(); ++direction) {
+            const Cell tutorial{{size_t(Ca::rsa4096_pkcs1), size_t(Chain::root_leaf), size_t(OurKey::tpm_p256),
+                                 size_t(Extensions::none), size_t(Order::issuing), peer, direction}};
+            if (std::none_of(list.cells.begin(), list.cells.end(), [&](const Cell& c) { return c.row == tutorial.row; })) {
+                list.cells.push_back(tutorial);
+                ++list.tutorial;
+            }
+        }
+    }
+    return list;
+}
+
+// ---- Certificates.
+
+enum class Role { server, client };
+const char* to_string(Role role) { return role == Role::server ? "server" : "client"; }
+
+const std::string policy_oid = "1.3.6.1.4.1.55555.1";
+// Every name a leaf of the matrix carries: servers localhost and 127.0.0.1, clients *.tpmtls.test.
+const std::string permitted_names =
+    "permitted;DNS:localhost,permitted;IP:127.0.0.1/255.255.255.255,permitted;DNS:tpmtls.test";
+
+std::string ca_extensions(bool intermediate, const std::string& constraints_and_policies) {
+    return std::string("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                       "subjectKeyIdentifier=hash\n") +
+           (intermediate ? "authorityKeyIdentifier=keyid\n" : "") + constraints_and_policies;
+}
+
+// What the CA that issues the leaves carries for a cell's extensions.
+std::string issuing_ca_extras(Extensions extensions) {
+    switch (extensions) {
+    case Extensions::none: return "";
+    case Extensions::name_constraints: return "nameConstraints=critical," + permitted_names + "\n";
+    case Extensions::policies: return "certificatePolicies=critical," + policy_oid + "\n";
+    }
+    return "";
+}
+
+// Servers are named localhost and 127.0.0.1; a client gets a SAN of its own so that name
+// constraints apply to it by its SAN, not by its CN.
+std::string leaf_extensions(Role role, const std::string& names, Extensions extensions) {
+    std::string e = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
+    e += role == Role::server ? "extendedKeyUsage=serverAuth\n" : "extendedKeyUsage=clientAuth\n";
+    e += "subjectAltName=" + names + "\n";
+    if (extensions == Extensions::policies) e += "certificatePolicies=critical," + policy_oid + "\n";
+    return e;
+}
+
+std::string default_names(Role role, const std::string& tag) {
+    return role == Role::server ? "DNS:localhost,IP:127.0.0.1" : "DNS:" + tag + ".tpmtls.test";
+}
+
+// A root (and intermediate) for one (CA, chain, extensions); its leaves are issued on demand.
+struct CellPki {
+    std::string name;
+    std::string root;
+    std::string intermediate;  // "" without one
+    std::string issuer, issuer_key;
+    OpensslSigning leaf_signing;
+    Extensions extensions = Extensions::none;
+};
+
+// Our key in the cell, and the software key of the same type that stands for it in the baseline.
+struct OurKeyTags {
+    const char* ours;
+    const char* stand_in;
+};
+const OurKeyTags& tags(OurKey key) {
+    static const OurKeyTags table[] = {
+        {"tpm-p256", "stand-in-p256"}, {"tpm-rsa2048", "stand-in-rsa2048"}, {"soft-p256", "soft-p256"}};
+    return table[size_t(key)];
+}
+const std::string peer_tag = "peer";
+
+class MatrixFiles {
+public:
+    MatrixFiles() : pki_(dir_) {}
+    OpensslPki& openssl() { return pki_; }
+    const TempDir& dir() const { return dir_; }
+    const Swtpm& swtpm() const { return swtpm_; }
+
+    const CellPki& pki(Ca ca, Chain chain, Extensions extensions) {
+        const std::string name = "pki" + std::to_string(int(ca)) + std::to_string(int(chain)) +
+                                 std::to_string(int(extensions));
+        if (auto found = pkis_.find(name); found != pkis_.end()) return found->second;
+        return pkis_.emplace(name, make_pki(name, ca, chain, extensions)).first->second;
+    }
+
+    // The key file behind a tag: TPM keys made by `tpmtls keygen`, the others by openssl.
+    std::string key(const std::string& tag) {
+        if (tag == "tpm-p256" || tag == "tpm-rsa2048") return tpm_key(tag, tag == "tpm-p256" ? "ecc" : "rsa");
+        if (tag == "stand-in-rsa2048") return pki_.key(tag, OpensslKeyType::rsa2048);
+        return pki_.key(tag, OpensslKeyType::p256);
+    }
+    bool in_tpm(const std::string& tag) const { return tag.rfind("tpm-", 0) == 0; }
+    static std::string common_name(Role role, const std::string& tag) { return std::string(to_string(role)) + "-" + tag; }
+
+    // The CSR for role-tag (CN=role-tag), made once: `tpmtls csr` signs TPM keys' requests.
+    std::string request(Role role, const std::string& tag) {
+        const std::string name = common_name(role, tag);
+        if (auto found = requests_.find(name); found != requests_.end()) return found->second;
+        std::string path;
+        if (in_tpm(tag)) {
+            path = dir_.file(name + ".csr");
+            OpensslPki::run({cli_path(), "csr", "--key", key(tag), "--subject", "/CN=" + name, "--out", path,
+                             "--tcti", swtpm_.tcti()});
+        } else {
+            path = pki_.request(name, key(tag), "/CN=" + name);
+        }
+        return requests_.emplace(name, path).first->second;
+    }
+
+    // The leaf for role-tag under `pki`, issued once per PKI.
+    std::string leaf(const CellPki& pki, Role role, const std::string& tag) {
+        const std::string name = pki.name + "-" + common_name(role, tag);
+        if (auto found = leaves_.find(name); found != leaves_.end()) return found->second;
+        const std::string path = pki_.issue(name, request(role, tag), pki.issuer, pki.issuer_key, pki.leaf_signing,
+                                            leaf_extensions(role, default_names(role, tag), pki.extensions));
+        return leaves_.emplace(name, path).first->second;
+    }
+
+    // One end's files: the leaf, then (issuing order) the intermediate, or (shuffled) the root
+    // and then the intermediate.
+    TlsEndFiles end(const CellPki& pki, Role role, const std::string& tag, Order order) {
+        TlsEndFiles files;
+        files.leaf = leaf(pki, role, tag);
+        std::vector<std::string> rest;
+        if (order == Order::shuffled) rest.push_back(pki.root);
+        if (!pki.intermediate.empty()) rest.push_back(pki.intermediate);
+        const std::string base = pki.name + "-" + common_name(role, tag) + (order == Order::shuffled ? "-shuffled" : "");
+        files.chain = dir_.file(base + ".chain.pem");
+        std::vector<std::string> chain = {files.leaf};
+        chain.insert(chain.end(), rest.begin(), rest.end());
+        concatenate_files(files.chain, chain);
+        if (!rest.empty()) {
+            files.rest = dir_.file(base + ".rest.pem");
+            concatenate_files(files.rest, rest);
+        }
+        files.key = key(tag);
+        if (in_tpm(tag)) files.tcti = swtpm_.tcti();
+        files.ca = pki.root;
+        files.common_name = common_name(role, tag);
+        return files;
+    }
+
+private:
+    std::string tpm_key(const std::string& tag, const std::string& algorithm) {
+        const std::string path = dir_.file(tag + ".tss2");
+        if (tpm_keys_.insert(tag).second)
+            OpensslPki::run({cli_path(), "keygen", "--out", path, "--algorithm", algorithm, "--tcti", swtpm_.tcti()});
+        return path;
+    }
+
+    CellPki make_pki(const std::string& name, Ca ca, Chain chain, Extensions extensions) {
+        struct Root {
+            const char* key;
+            OpensslKeyType type;
+            OpensslSigning signing;
+        };
+        const Root root = [&]() -> Root {
+            switch (ca) {
+            case Ca::rsa4096_pkcs1: return {"ca-rsa4096", OpensslKeyType::rsa4096, OpensslSigning::digest("sha256")};
+            case Ca::rsa2048_pss: return {"ca-rsa2048", OpensslKeyType::rsa2048, OpensslSigning::pss("sha256")};
+            case Ca::p256: return {"ca-p256", OpensslKeyType::p256, OpensslSigning::digest("sha256")};
+            case Ca::p384: return {"ca-p384", OpensslKeyType::p384, OpensslSigning::digest("sha384")};
+            }
+            return {"?", OpensslKeyType::p256, {}};
+        }();
+        CellPki pki;
+        pki.name = name;
+        pki.extensions = extensions;
+        const std::string root_key = pki_.key(root.key, root.type);
+        const std::string root_subject = std::string("/CN=matrix root ") + root.key + "/O=tpmtls tests";
+        const std::string extras = issuing_ca_extras(extensions);
+        if (chain == Chain::root_leaf) {
+            pki.root = pki_.self_signed(name + "-root", root_key, root_subject, root.signing, ca_extensions(false, extras));
+            pki.issuer = pki.root;
+            pki.issuer_key = root_key;
+            pki.leaf_signing = root.signing;
+            return pki;
+        }
+        pki.root = pki_.self_signed(name + "-root", root_key, root_subject, root.signing, ca_extensions(false, ""));
+        // The intermediate: the root's algorithm, or P-256 under an RSA root.
+        Root intermediate = [&]() -> Root {
+            if (chain == Chain::rsa_root_ecdsa_intermediate)
+                return {"int-p256", OpensslKeyType::p256, OpensslSigning::digest("sha256")};
+            switch (ca) {
+            case Ca::rsa4096_pkcs1: return {"int-rsa2048", OpensslKeyType::rsa2048, root.signing};
+            case Ca::rsa2048_pss: return {"int-rsa2048", OpensslKeyType::rsa2048, root.signing};
+            case Ca::p256: return {"int-p256", OpensslKeyType::p256, root.signing};
+            case Ca::p384: return {"int-p384", OpensslKeyType::p384, root.signing};
+            }
+            return root;
+        }();
+        const std::string intermediate_key = pki_.key(intermediate.key, intermediate.type);
+        const std::string csr = pki_.request(name + "-intermediate", intermediate_key,
+                                             std::string("/CN=matrix intermediate ") + intermediate.key + "/O=tpmtls tests");
+        pki.intermediate = pki_.issue(name + "-intermediate", csr, pki.root, root_key, root.signing,
+                                      ca_extensions(true, extras));
+        pki.issuer = pki.intermediate;
+        pki.issuer_key = intermediate_key;
+        pki.leaf_signing = intermediate.signing;
+        return pki;
+    }
+
+    TempDir dir_;
+    OpensslPki pki_;
+    Swtpm swtpm_;
+    std::map<std::string, CellPki> pkis_;
+    std::map<std::string, std::string> requests_, leaves_;
+    std::set<std::string> tpm_keys_;
+};
+
+MatrixFiles& files() {
+    static MatrixFiles f;
+    return f;
+}
+
+// ---- Running the two ends.
+
+// What went wrong in a run, in words, then the programs' transcripts.
+struct Problems {
+    std::string text;
+    void expect(bool ok, const std::string& what) {
+        if (!ok) text += "- " + what + "\n";
+    }
+    bool ok() const { return text.empty(); }
+    std::string with(PeerProcess& a, PeerProcess& b) {
+        if (ok()) return text;
+        a.pump(milliseconds(200));  // what they still had to say
+        b.pump(milliseconds(200));
+        return text + a.transcript() + "\n" + b.transcript() + "\n";
+    }
+};
+
+const std::string secret_answer = "THIS_IS_THE_SECRET";
+
+// openssl s_server and s_client with the same files: the baseline. The server's evidence is
+// looked for only once the client has its answer (a failed handshake does not wait for it).
+std::string openssl_pair(const TlsEndFiles& server, const TlsEndFiles& client) {
+    const uint16_t port = free_loopback_port();
+    ServerPeer s(TlsPeerProgram::openssl, server, port);
+    if (!s.ready()) return "- openssl s_server did not start\n" + s.process().transcript();
+    ClientPeer c(TlsPeerProgram::openssl, client, port, s.request());
+    Problems p;
+    p.expect(c.finish(s.reply()), "s_client did not receive the answer and exit 0");
+    if (p.ok()) {
+        p.expect(s.verified_client(client.common_name), "s_server did not show the verified client " + client.common_name);
+        p.expect(c.verified_server(server.common_name), "s_client did not show the verified server " + server.common_name);
+    }
+    return p.with(s.process(), c.process());
+}
+
+std::vector<std::string> with_tcti(std::vector<std::string> argv, const TlsEndFiles& ours) {
+    if (!ours.tcti.empty()) argv.insert(argv.end(), {"--tcti", ours.tcti});
+    return argv;
+}
+
+std::vector<std::string> our_client_command(const TlsEndFiles& ours, uint16_t port, const std::string& request) {
+    return with_tcti({cli_path(), "client", "--connect", "127.0.0.1:" + std::to_string(port), "--servername",
+                      "localhost", "--cafile", ours.ca, "--cert", ours.chain, "--key", ours.key, "--request", request,
+                      "--timeout", "10", "--trace"},
+                     ours);
+}
+
+std::string our_client_against(TlsPeerProgram program, const TlsEndFiles& server, const TlsEndFiles& ours) {
+    const uint16_t port = free_loopback_port();
+    ServerPeer s(program, server, port);
+    if (!s.ready()) return std::string("- ") + to_string(program) + " server did not start\n" + s.process().transcript();
+    PeerProcess client(our_client_command(ours, port, s.request()));
+    Problems p;
+    const auto status = client.wait(peer_step_timeout);
+    p.expect(status == 0, "our client did not exit 0");
+    if (p.ok()) {
+        p.expect(client.output().find(s.reply()) != std::string::npos, "our client did not print the server's answer");
+        p.expect(s.verified_client(ours.common_name), "the server did not show our verified certificate " + ours.common_name);
+        // --trace: "connected: <suite>, <group>, full handshake, server "<subject>"".
+        p.expect(client.errors().find("server \"CN=" + server.common_name + "\"") != std::string::npos,
+                 "our client did not name the server " + server.common_name);
+    }
+    return p.with(client, s.process());
+}
+
+std::string peer_client_against_ours(TlsPeerProgram program, const TlsEndFiles& client, const TlsEndFiles& ours) {
+    const uint16_t port = free_loopback_port();
+    PeerProcess server(with_tcti(server_command("127.0.0.1:" + std::to_string(port), ours.chain, ours.key,
+                                                {"--cafile", ours.ca, "--client-auth", "required"}),
+                                 ours));
+    if (!server.wait_for_output("listening on", peer_step_timeout))
+        return "- our server did not start\n" + server.transcript();
+    ClientPeer c(program, client, port, "GET_SECRET\n");
+    Problems p;
+    p.expect(c.finish(secret_answer), std::string(to_string(program)) + " client did not get the secret and exit 0");
+    if (p.ok()) {
+        p.expect(c.verified_server(ours.common_name), "the client did not show our verified certificate " + ours.common_name);
+        p.expect(server.wait_for_output("client \"CN=" + client.common_name + "\"", peer_step_timeout),
+                 "our server's log does not name the client " + client.common_name);
+    }
+    server.stop();
+    return p.with(server, c.process());
+}
+
+struct CellResult {
+    bool passed = false;
+    std::string problems;
+};
+
+CellResult run_cell(const Cell& cell) {
+    MatrixFiles& f = files();
+    const CellPki& pki = f.pki(cell.ca(), cell.chain(), cell.extensions());
+    const Role our_role = cell.direction() == Direction::our_client ? Role::client : Role::server;
+    const Role peer_role = our_role == Role::client ? Role::server : Role::client;
+    const TlsEndFiles peer = f.end(pki, peer_role, peer_tag, cell.order());
+    const TlsEndFiles stand_in = f.end(pki, our_role, tags(cell.key()).stand_in, cell.order());
+    const std::string baseline = our_role == Role::server ? openssl_pair(stand_in, peer) : openssl_pair(peer, stand_in);
+    if (!baseline.empty())
+        return {false, "baseline openssl s_server <-> s_client (software keys) failed, a harness bug:\n" + baseline};
+    const TlsEndFiles ours = f.end(pki, our_role, tags(cell.key()).ours, cell.order());
+    const std::string problems = cell.direction() == Direction::our_client
+                                     ? our_client_against(cell.peer(), peer, ours)
+                                     : peer_client_against_ours(cell.peer(), peer, ours);
+    return {problems.empty(), problems};
+}
+
+// ---- The table.
+
+std::string markdown_table(const CellList& list, const std::vector<CellResult>& results) {
+    std::string t = std::to_string(list.cells.size()) + " cells: " + std::to_string(list.pairwise) +
+                    " cover every pair of values of two dimensions, " + std::to_string(list.tutorial) +
+                    " more run the tutorial's PKI against every peer both ways.\n\n|";
+    for (const Dimension& d : dimensions) t += " " + std::string(d.title) + " |";
+    t += " result |\n|";
+    for (size_t i = 0; i <= dimensions.size(); ++i) t += "---|";
+    t += "\n";
+    for (size_t i = 0; i < list.cells.size(); ++i) {
+        t += "|";
+        for (size_t d = 0; d < dimensions.size(); ++d) t += " " + std::string(list.cells[i].value(d)) + " |";
+        t += results[i].passed ? " passes |\n" : " fails |\n";
+    }
+    return t;
+}
+
+const std::string table_begin = "<!-- pki-matrix:begin -->\n";
+const std::string table_end = "<!-- pki-matrix:end -->";
+
+std::string readme_table() {
+    const std::string readme = read_text_file(TPMTLS_README);
+    const size_t begin = readme.find(table_begin);
+    const size_t end = readme.find(table_end);
+    if (begin == std::string::npos || end == std::string::npos || end < begin) return "(no pki-matrix markers in README.md)";
+    return readme.substr(begin + table_begin.size(), end - begin - table_begin.size());
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+TEST_CASE("the PKI matrix's cells cover every pair of values") {
+    const CellList list = matrix_cells();
+    std::vector<PairwiseRow> rows;
+    for (const Cell& c : list.cells) rows.push_back(c.row);
+    CHECK(covers_all_pairs(rows, dimension_sizes(), allowed));
+    // CA x chain (4 x 3, less two pairs no row may hold) needs 10 rows; greedy stays near that.
+    CHECK(list.pairwise >= 10);
+    CHECK(list.pairwise <= 20);
+    CHECK(list.cells.size() == list.pairwise + list.tutorial);
+}
+
+TEST_CASE("PKI matrix: every cell, mutual TLS against openssl, gnutls and Python ssl, both directions") {
+    const auto start = std::chrono::steady_clock::now();
+    const CellList list = matrix_cells();
+    std::vector<CellResult> results;
+    size_t passed = 0;
+    for (size_t i = 0; i < list.cells.size(); ++i) {
+        const Cell& cell = list.cells[i];
+        const auto cell_start = std::chrono::steady_clock::now();
+        results.push_back(run_cell(cell));
+        const CellResult& r = results.back();
+        if (r.passed) ++passed;
+        std::printf("pki matrix cell %2zu/%zu: %s: %s (%.1f s)\n", i + 1, list.cells.size(), cell.describe().c_str(),
+                    r.passed ? "passed" : "FAILED", seconds_since(cell_start));
+        std::fflush(stdout);
+        if (!r.passed) FAIL_CHECK("cell " << i + 1 << ": " << cell.describe() << "\n" << r.problems);
+    }
+    std::printf("pki matrix: %zu/%zu cells passed (%zu pairwise, %zu tutorial PKI) in %.1f s\n", passed,
+                list.cells.size(), list.pairwise, list.tutorial, seconds_since(start));
+    std::fflush(stdout);
+
+    const std::string table = markdown_table(list, results);
+    if (const char* out = std::getenv("TPMTLS_PKI_MATRIX_TABLE"); out != nullptr && *out != '\0') {
+        std::ofstream(out, std::ios::binary | std::ios::trunc) << table;
+    } else {
+        CHECK_MESSAGE(readme_table() == table,
+                      "README.md's PKI matrix table differs from this run's; run scripts/pki_matrix_table.sh\n"
+                          << table);
+    }
+}
