@@ -503,3 +503,191 @@ TEST_CASE("PKI matrix: every cell, mutual TLS against openssl, gnutls and Python
                           << table);
     }
 }
+
+// ---- Negative cells: refused by us and by OpenSSL alike.
+
+namespace {
+
+struct Issuer {
+    std::string cert, key;
+    OpensslSigning signing;
+};
+
+// A leaf for role-tag with subjectAltName `names`, issued by `issuer`; the end sends it followed
+// by `rest` ("" or a chain file) and verifies the other end against `ca`.
+TlsEndFiles issued_end(const std::string& name, Role role, const std::string& tag, const std::string& names,
+                       const Issuer& issuer, const std::string& ca, const std::string& rest = "") {
+    MatrixFiles& f = files();
+    TlsEndFiles end;
+    end.leaf = f.openssl().issue(name, f.request(role, tag), issuer.cert, issuer.key, issuer.signing,
+                                 leaf_extensions(role, names, Extensions::none));
+    end.rest = rest;
+    end.chain = f.dir().file(name + ".chain.pem");
+    concatenate_files(end.chain, rest.empty() ? std::vector<std::string>{end.leaf} : std::vector<std::string>{end.leaf, rest});
+    end.key = f.key(tag);
+    end.ca = ca;
+    end.common_name = MatrixFiles::common_name(role, tag);
+    return end;
+}
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return text;
+}
+
+// The last line of `text` holding `needle` (a program's error line, a connection's log line), or "".
+std::string last_line_with(const std::string& text, const std::string& needle) {
+    std::string found;
+    size_t start = 0;
+    while (start < text.size()) {
+        const size_t end = std::min(text.find('\n', start), text.size());
+        const std::string line = text.substr(start, end - start);
+        if (line.find(needle) != std::string::npos) found = line;
+        start = end + 1;
+    }
+    return found;
+}
+
+// Our client refuses the server's chain: exit status 3 (TLS failure, README's table) and an
+// error line holding every one of `words` (lower case).
+void check_our_client_refuses(TlsPeerProgram program, const TlsEndFiles& server, const TlsEndFiles& ours,
+                              const std::vector<std::string>& words, const std::vector<std::string>& server_extra = {}) {
+    const uint16_t port = free_loopback_port();
+    ServerPeer s(program, server, port, server_extra);
+    REQUIRE_MESSAGE(s.ready(), s.process().transcript());
+    PeerProcess client(our_client_command(ours, port, s.request()));
+    const auto status = client.wait(peer_step_timeout);
+    s.process().pump(milliseconds(200));
+    INFO(client.transcript());
+    INFO(s.process().transcript());
+    CHECK(status.value_or(-1) == 3);
+    const std::string error = lower(last_line_with(client.errors(), "tpmtls client: "));
+    for (const std::string& word : words) CHECK_MESSAGE(error.find(word) != std::string::npos, "no \"" << word << "\" in: " << error);
+}
+
+// s_client (the default security level, Debian's SECLEVEL=2; -verify_return_error, without which
+// s_client only reports verify errors and carries on) refuses the server's chain saying `why`.
+void check_openssl_client_refuses(TlsPeerProgram program, const TlsEndFiles& server, const TlsEndFiles& client,
+                                  const std::string& why, const std::vector<std::string>& server_extra = {}) {
+    const uint16_t port = free_loopback_port();
+    ServerPeer s(program, server, port, server_extra);
+    REQUIRE_MESSAGE(s.ready(), s.process().transcript());
+    ClientPeer c(TlsPeerProgram::openssl, client, port, s.request());
+    INFO(c.process().transcript());
+    CHECK_FALSE(c.finish(s.reply()));
+    CHECK(c.process().errors().find(why) != std::string::npos);
+}
+
+// A root constraining its leaves to the matrix's names, with one excluded subtree inside them.
+struct ConstrainedPki {
+    std::string root;
+    Issuer issuer;
+};
+const ConstrainedPki& constrained_pki() {
+    static const ConstrainedPki pki = [] {
+        OpensslPki& openssl = files().openssl();
+        const std::string key = openssl.key("ca-p256", OpensslKeyType::p256);
+        const std::string root = openssl.self_signed(
+            "nc-root", key, "/CN=constrained root/O=tpmtls tests", OpensslSigning::digest("sha256"),
+            ca_extensions(false, "nameConstraints=critical," + permitted_names + ",excluded;DNS:blocked.localhost\n"));
+        return ConstrainedPki{root, {root, key, OpensslSigning::digest("sha256")}};
+    }();
+    return pki;
+}
+
+const std::string server_names = default_names(Role::server, "");
+
+}  // namespace
+
+TEST_CASE("negative: a server chain with a SHA-1 signature is refused by our client (bad_certificate) and by s_client") {
+    OpensslPki& openssl = files().openssl();
+    // The tutorial's RSA-4096 CA, signing with -sha1.
+    const std::string root_key = openssl.key("ca-rsa4096", OpensslKeyType::rsa4096);
+    const std::string root = openssl.self_signed("sha1-root", root_key, "/CN=sha1 test root/O=tpmtls tests",
+                                                 OpensslSigning::digest("sha256"), ca_extensions(false, ""));
+    const Issuer root_sha256{root, root_key, OpensslSigning::digest("sha256")};
+    const Issuer root_sha1{root, root_key, OpensslSigning::digest("sha1")};
+    // OpenSSL's server only sends a leaf whose own signature is in the client's
+    // signature_algorithms_cert (no SHA-1 in ours), so for s_server the SHA-1 signature is the
+    // root's on the intermediate; gnutls-serv sends a SHA-1-signed leaf as it is.
+    const std::string intermediate_key = openssl.key("int-p256", OpensslKeyType::p256);
+    const std::string intermediate = openssl.issue(
+        "sha1-intermediate", openssl.request("sha1-intermediate", intermediate_key, "/CN=sha1-signed intermediate"),
+        root, root_key, OpensslSigning::digest("sha1"), ca_extensions(true, ""));
+    const Issuer by_intermediate{intermediate, intermediate_key, OpensslSigning::digest("sha256")};
+    const TlsEndFiles ours = issued_end("sha1-our-client", Role::client, "soft-p256",
+                                        default_names(Role::client, "soft-p256"), root_sha256, root);
+    struct Case {
+        const char* what;
+        TlsPeerProgram program;
+        TlsEndFiles server;
+        std::vector<std::string> server_extra;  // s_server needs security level 0 to load SHA-1
+    };
+    const Case cases[] = {
+        {"openssl s_server, intermediate signed with SHA-1", TlsPeerProgram::openssl,
+         issued_end("sha1-intermediate-server", Role::server, peer_tag, server_names, by_intermediate, root, intermediate),
+         {"-cipher", "DEFAULT@SECLEVEL=0"}},
+        {"gnutls-serv, leaf signed with SHA-1", TlsPeerProgram::gnutls,
+         issued_end("sha1-leaf-server", Role::server, peer_tag, server_names, root_sha1, root), {}},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.what);
+        check_our_client_refuses(c.program, c.server, ours, {"bad_certificate", "alert sent by us"}, c.server_extra);
+        check_openssl_client_refuses(c.program, c.server, ours, "digest algorithm too weak", c.server_extra);
+    }
+}
+
+TEST_CASE("negative: server leaves outside the permitted names or in an excluded subtree are refused by our client") {
+    const ConstrainedPki& pki = constrained_pki();
+    const TlsEndFiles ours = issued_end("nc-our-client", Role::client, "soft-p256",
+                                        default_names(Role::client, "soft-p256"), pki.issuer, pki.root);
+    // The constrained CA itself is fine: OpenSSL accepts a leaf inside its names, both ways.
+    const TlsEndFiles inside = issued_end("nc-inside-server", Role::server, peer_tag, server_names, pki.issuer, pki.root);
+    CHECK_MESSAGE(openssl_pair(inside, ours).empty(), openssl_pair(inside, ours));
+    struct Case {
+        const char* what;
+        const char* file;
+        const char* extra_name;
+        const char* openssl_says;
+    };
+    const Case cases[] = {
+        {"a name outside the permitted subtrees", "nc-outside-server", "DNS:outside.example", "permitted subtree violation"},
+        {"a name in the excluded subtree", "nc-excluded-server", "DNS:blocked.localhost", "excluded subtree violation"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.what);
+        const TlsEndFiles server = issued_end(c.file, Role::server, peer_tag, server_names + "," + c.extra_name,
+                                              pki.issuer, pki.root);
+        check_our_client_refuses(TlsPeerProgram::openssl, server, ours, {"bad_certificate", "constraint"});
+        check_openssl_client_refuses(TlsPeerProgram::openssl, server, ours, c.openssl_says);
+    }
+}
+
+TEST_CASE("negative: our server refuses an s_client whose client leaf is outside the permitted names") {
+    const ConstrainedPki& pki = constrained_pki();
+    const TlsEndFiles ours = issued_end("nc-our-server", Role::server, "soft-p256", server_names, pki.issuer, pki.root);
+    const TlsEndFiles outside = issued_end("nc-outside-client", Role::client, peer_tag, "DNS:device.outside.example",
+                                           pki.issuer, pki.root);
+    {
+        // OpenSSL's server refuses it too.
+        const uint16_t port = free_loopback_port();
+        ServerPeer s(TlsPeerProgram::openssl, ours, port);
+        REQUIRE_MESSAGE(s.ready(), s.process().transcript());
+        ClientPeer c(TlsPeerProgram::openssl, outside, port, s.request());
+        CHECK_FALSE(c.finish(s.reply()));
+        CHECK_MESSAGE(s.process().wait_for_output("permitted subtree violation", peer_step_timeout), s.process().transcript());
+    }
+    const uint16_t port = free_loopback_port();
+    PeerProcess server(server_command("127.0.0.1:" + std::to_string(port), ours.chain, ours.key,
+                                      {"--cafile", pki.root, "--client-auth", "required"}));
+    REQUIRE_MESSAGE(server.wait_for_output("listening on", peer_step_timeout), server.transcript());
+    ClientPeer c(TlsPeerProgram::openssl, outside, port, "GET_SECRET\n");
+    INFO(c.process().transcript());
+    CHECK_FALSE(c.finish(secret_answer));
+    // The connection's log line: "handshake not completed, closed: bad_certificate (...)".
+    CHECK_MESSAGE(server.wait_for_output("handshake not completed, closed: bad_certificate", peer_step_timeout),
+                  server.transcript());
+    server.stop();
+    CHECK_MESSAGE(lower(last_line_with(server.output(), "handshake not completed")).find("constraint") != std::string::npos,
+                  server.transcript());
+}

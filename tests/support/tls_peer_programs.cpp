@@ -85,7 +85,8 @@ const char* to_string(TlsPeerProgram program) {
     return "?";
 }
 
-ServerPeer::ServerPeer(TlsPeerProgram program, const TlsEndFiles& server, uint16_t port) : program_(program) {
+ServerPeer::ServerPeer(TlsPeerProgram program, const TlsEndFiles& server, uint16_t port, std::vector<std::string> extra)
+    : program_(program) {
     const std::string port_text = std::to_string(port);
     std::vector<std::string> argv;
     std::string ready;
@@ -116,6 +117,7 @@ ServerPeer::ServerPeer(TlsPeerProgram program, const TlsEndFiles& server, uint16
         reply_ = "hello from the python server";
         break;
     }
+    if (program != TlsPeerProgram::python) argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<PeerProcess>(std::move(argv));
     ready_ = process_->wait_for_output(ready, peer_step_timeout);
 }

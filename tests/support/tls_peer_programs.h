@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/peer_process.h"
 
@@ -36,8 +37,9 @@ inline constexpr std::chrono::milliseconds peer_step_timeout{15'000};
 
 class ServerPeer {
 public:
-    // Starts the server on 127.0.0.1:port and waits until it listens. Check ready().
-    ServerPeer(TlsPeerProgram program, const TlsEndFiles& server, uint16_t port);
+    // Starts the server on 127.0.0.1:port and waits until it listens. Check ready(). `extra`
+    // goes at the end of the openssl or gnutls command line (e.g. -cipher DEFAULT@SECLEVEL=0).
+    ServerPeer(TlsPeerProgram program, const TlsEndFiles& server, uint16_t port, std::vector<std::string> extra = {});
     bool ready() const { return ready_; }
     PeerProcess& process() { return *process_; }
     // What a client sends (one message) and what it must then receive from the server.
