@@ -22,28 +22,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <map>
-#include <set>
 
 #include "support/cli_programs.h"
-#include "support/openssl_pki.h"
 #include "support/pairwise.h"
 #include "support/paths.h"
-#include "support/swtpm.h"
-#include "support/tls_peer_programs.h"
+#include "support/pki_matrix_files.h"
 
 using namespace tpmtls::test;
+using namespace tpmtls::test::pki_matrix;
 using std::chrono::milliseconds;
 
 namespace {
 
 // ---- The dimensions, in the table's column order.
 
-enum class Ca { rsa4096_pkcs1, rsa2048_pss, p256, p384 };
-enum class Chain { root_leaf, intermediate, rsa_root_ecdsa_intermediate };
 enum class OurKey { tpm_p256, tpm_rsa2048, software_p256 };
-enum class Extensions { none, name_constraints, policies };
-enum class Order { issuing, shuffled };
 enum class Direction { our_client, our_server };
 
 struct Dimension {
@@ -115,57 +108,6 @@ CellList matrix_cells() {
     return list;
 }
 
-// ---- Certificates.
-
-enum class Role { server, client };
-const char* to_string(Role role) { return role == Role::server ? "server" : "client"; }
-
-const std::string policy_oid = "1.3.6.1.4.1.55555.1";
-// Every name a leaf of the matrix carries: servers localhost and 127.0.0.1, clients *.tpmtls.test.
-const std::string permitted_names =
-    "permitted;DNS:localhost,permitted;IP:127.0.0.1/255.255.255.255,permitted;DNS:tpmtls.test";
-
-std::string ca_extensions(bool intermediate, const std::string& constraints_and_policies) {
-    return std::string("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
-                       "subjectKeyIdentifier=hash\n") +
-           (intermediate ? "authorityKeyIdentifier=keyid\n" : "") + constraints_and_policies;
-}
-
-// What the CA that issues the leaves carries for a cell's extensions.
-std::string issuing_ca_extras(Extensions extensions) {
-    switch (extensions) {
-    case Extensions::none: return "";
-    case Extensions::name_constraints: return "nameConstraints=critical," + permitted_names + "\n";
-    case Extensions::policies: return "certificatePolicies=critical," + policy_oid + "\n";
-    }
-    return "";
-}
-
-// Servers are named localhost and 127.0.0.1; a client gets a SAN of its own so that name
-// constraints apply to it by its SAN, not by its CN.
-std::string leaf_extensions(Role role, const std::string& names, Extensions extensions) {
-    std::string e = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n";
-    e += role == Role::server ? "extendedKeyUsage=serverAuth\n" : "extendedKeyUsage=clientAuth\n";
-    e += "subjectAltName=" + names + "\n";
-    if (extensions == Extensions::policies) e += "certificatePolicies=critical," + policy_oid + "\n";
-    return e;
-}
-
-std::string default_names(Role role, const std::string& tag) {
-    return role == Role::server ? "DNS:localhost,IP:127.0.0.1" : "DNS:" + tag + ".tpmtls.test";
-}
-
-// A root (and intermediate) for one (CA, chain, extensions); its leaves are issued on demand.
-struct CellPki {
-    std::string name;
-    std::string root;
-    std::string intermediate;  // "" without one
-    std::string issuer, issuer_key;
-    OpensslSigning leaf_signing;
-    Extensions extensions = Extensions::none;
-};
-
 // Our key in the cell, and the software key of the same type that stands for it in the baseline.
 struct OurKeyTags {
     const char* ours;
@@ -177,150 +119,6 @@ const OurKeyTags& tags(OurKey key) {
     return table[size_t(key)];
 }
 const std::string peer_tag = "peer";
-
-class MatrixFiles {
-public:
-    MatrixFiles() : pki_(dir_) {}
-    OpensslPki& openssl() { return pki_; }
-    const TempDir& dir() const { return dir_; }
-    const Swtpm& swtpm() const { return swtpm_; }
-
-    const CellPki& pki(Ca ca, Chain chain, Extensions extensions) {
-        const std::string name = "pki" + std::to_string(int(ca)) + std::to_string(int(chain)) +
-                                 std::to_string(int(extensions));
-        if (auto found = pkis_.find(name); found != pkis_.end()) return found->second;
-        return pkis_.emplace(name, make_pki(name, ca, chain, extensions)).first->second;
-    }
-
-    // The key file behind a tag: TPM keys made by `tpmtls keygen`, the others by openssl.
-    std::string key(const std::string& tag) {
-        if (tag == "tpm-p256" || tag == "tpm-rsa2048") return tpm_key(tag, tag == "tpm-p256" ? "ecc" : "rsa");
-        if (tag == "stand-in-rsa2048") return pki_.key(tag, OpensslKeyType::rsa2048);
-        return pki_.key(tag, OpensslKeyType::p256);
-    }
-    bool in_tpm(const std::string& tag) const { return tag.rfind("tpm-", 0) == 0; }
-    static std::string common_name(Role role, const std::string& tag) { return std::string(to_string(role)) + "-" + tag; }
-
-    // The CSR for role-tag (CN=role-tag), made once: `tpmtls csr` signs TPM keys' requests.
-    std::string request(Role role, const std::string& tag) {
-        const std::string name = common_name(role, tag);
-        if (auto found = requests_.find(name); found != requests_.end()) return found->second;
-        std::string path;
-        if (in_tpm(tag)) {
-            path = dir_.file(name + ".csr");
-            OpensslPki::run({cli_path(), "csr", "--key", key(tag), "--subject", "/CN=" + name, "--out", path,
-                             "--tcti", swtpm_.tcti()});
-        } else {
-            path = pki_.request(name, key(tag), "/CN=" + name);
-        }
-        return requests_.emplace(name, path).first->second;
-    }
-
-    // The leaf for role-tag under `pki`, issued once per PKI.
-    std::string leaf(const CellPki& pki, Role role, const std::string& tag) {
-        const std::string name = pki.name + "-" + common_name(role, tag);
-        if (auto found = leaves_.find(name); found != leaves_.end()) return found->second;
-        const std::string path = pki_.issue(name, request(role, tag), pki.issuer, pki.issuer_key, pki.leaf_signing,
-                                            leaf_extensions(role, default_names(role, tag), pki.extensions));
-        return leaves_.emplace(name, path).first->second;
-    }
-
-    // One end's files: the leaf, then (issuing order) the intermediate, or (shuffled) the root
-    // and then the intermediate.
-    TlsEndFiles end(const CellPki& pki, Role role, const std::string& tag, Order order) {
-        TlsEndFiles files;
-        files.leaf = leaf(pki, role, tag);
-        std::vector<std::string> rest;
-        if (order == Order::shuffled) rest.push_back(pki.root);
-        if (!pki.intermediate.empty()) rest.push_back(pki.intermediate);
-        const std::string base = pki.name + "-" + common_name(role, tag) + (order == Order::shuffled ? "-shuffled" : "");
-        files.chain = dir_.file(base + ".chain.pem");
-        std::vector<std::string> chain = {files.leaf};
-        chain.insert(chain.end(), rest.begin(), rest.end());
-        concatenate_files(files.chain, chain);
-        if (!rest.empty()) {
-            files.rest = dir_.file(base + ".rest.pem");
-            concatenate_files(files.rest, rest);
-        }
-        files.key = key(tag);
-        if (in_tpm(tag)) files.tcti = swtpm_.tcti();
-        files.ca = pki.root;
-        files.common_name = common_name(role, tag);
-        return files;
-    }
-
-private:
-    std::string tpm_key(const std::string& tag, const std::string& algorithm) {
-        const std::string path = dir_.file(tag + ".tss2");
-        if (tpm_keys_.insert(tag).second)
-            OpensslPki::run({cli_path(), "keygen", "--out", path, "--algorithm", algorithm, "--tcti", swtpm_.tcti()});
-        return path;
-    }
-
-    CellPki make_pki(const std::string& name, Ca ca, Chain chain, Extensions extensions) {
-        struct Root {
-            const char* key;
-            OpensslKeyType type;
-            OpensslSigning signing;
-        };
-        const Root root = [&]() -> Root {
-            switch (ca) {
-            case Ca::rsa4096_pkcs1: return {"ca-rsa4096", OpensslKeyType::rsa4096, OpensslSigning::digest("sha256")};
-            case Ca::rsa2048_pss: return {"ca-rsa2048", OpensslKeyType::rsa2048, OpensslSigning::pss("sha256")};
-            case Ca::p256: return {"ca-p256", OpensslKeyType::p256, OpensslSigning::digest("sha256")};
-            case Ca::p384: return {"ca-p384", OpensslKeyType::p384, OpensslSigning::digest("sha384")};
-            }
-            return {"?", OpensslKeyType::p256, {}};
-        }();
-        CellPki pki;
-        pki.name = name;
-        pki.extensions = extensions;
-        const std::string root_key = pki_.key(root.key, root.type);
-        const std::string root_subject = std::string("/CN=matrix root ") + root.key + "/O=tpmtls tests";
-        const std::string extras = issuing_ca_extras(extensions);
-        if (chain == Chain::root_leaf) {
-            pki.root = pki_.self_signed(name + "-root", root_key, root_subject, root.signing, ca_extensions(false, extras));
-            pki.issuer = pki.root;
-            pki.issuer_key = root_key;
-            pki.leaf_signing = root.signing;
-            return pki;
-        }
-        pki.root = pki_.self_signed(name + "-root", root_key, root_subject, root.signing, ca_extensions(false, ""));
-        // The intermediate: the root's algorithm, or P-256 under an RSA root.
-        Root intermediate = [&]() -> Root {
-            if (chain == Chain::rsa_root_ecdsa_intermediate)
-                return {"int-p256", OpensslKeyType::p256, OpensslSigning::digest("sha256")};
-            switch (ca) {
-            case Ca::rsa4096_pkcs1: return {"int-rsa2048", OpensslKeyType::rsa2048, root.signing};
-            case Ca::rsa2048_pss: return {"int-rsa2048", OpensslKeyType::rsa2048, root.signing};
-            case Ca::p256: return {"int-p256", OpensslKeyType::p256, root.signing};
-            case Ca::p384: return {"int-p384", OpensslKeyType::p384, root.signing};
-            }
-            return root;
-        }();
-        const std::string intermediate_key = pki_.key(intermediate.key, intermediate.type);
-        const std::string csr = pki_.request(name + "-intermediate", intermediate_key,
-                                             std::string("/CN=matrix intermediate ") + intermediate.key + "/O=tpmtls tests");
-        pki.intermediate = pki_.issue(name + "-intermediate", csr, pki.root, root_key, root.signing,
-                                      ca_extensions(true, extras));
-        pki.issuer = pki.intermediate;
-        pki.issuer_key = intermediate_key;
-        pki.leaf_signing = intermediate.signing;
-        return pki;
-    }
-
-    TempDir dir_;
-    OpensslPki pki_;
-    Swtpm swtpm_;
-    std::map<std::string, CellPki> pkis_;
-    std::map<std::string, std::string> requests_, leaves_;
-    std::set<std::string> tpm_keys_;
-};
-
-MatrixFiles& files() {
-    static MatrixFiles f;
-    return f;
-}
 
 // ---- Running the two ends.
 
@@ -472,6 +270,11 @@ TEST_CASE("the PKI matrix's cells cover every pair of values") {
     CHECK(list.pairwise >= 10);
     CHECK(list.pairwise <= 20);
     CHECK(list.cells.size() == list.pairwise + list.tutorial);
+    // The generator on its own: three two-valued dimensions need 4 rows; a refused pair stays out.
+    CHECK(pairwise_rows({2, 2, 2}).size() == 4);
+    const PairwiseConstraint no_1_1 = [](const PairwiseRow& r) { return !(r[0] == 1 && r[1] == 1); };
+    for (const PairwiseRow& row : pairwise_rows({2, 2, 2}, no_1_1)) CHECK_FALSE((row[0] == 1 && row[1] == 1));
+    CHECK(covers_all_pairs(pairwise_rows({3, 2, 2, 3}), {3, 2, 2, 3}));
 }
 
 TEST_CASE("PKI matrix: every cell, mutual TLS against openssl, gnutls and Python ssl, both directions") {
@@ -507,28 +310,6 @@ TEST_CASE("PKI matrix: every cell, mutual TLS against openssl, gnutls and Python
 // ---- Negative cells: refused by us and by OpenSSL alike.
 
 namespace {
-
-struct Issuer {
-    std::string cert, key;
-    OpensslSigning signing;
-};
-
-// A leaf for role-tag with subjectAltName `names`, issued by `issuer`; the end sends it followed
-// by `rest` ("" or a chain file) and verifies the other end against `ca`.
-TlsEndFiles issued_end(const std::string& name, Role role, const std::string& tag, const std::string& names,
-                       const Issuer& issuer, const std::string& ca, const std::string& rest = "") {
-    MatrixFiles& f = files();
-    TlsEndFiles end;
-    end.leaf = f.openssl().issue(name, f.request(role, tag), issuer.cert, issuer.key, issuer.signing,
-                                 leaf_extensions(role, names, Extensions::none));
-    end.rest = rest;
-    end.chain = f.dir().file(name + ".chain.pem");
-    concatenate_files(end.chain, rest.empty() ? std::vector<std::string>{end.leaf} : std::vector<std::string>{end.leaf, rest});
-    end.key = f.key(tag);
-    end.ca = ca;
-    end.common_name = MatrixFiles::common_name(role, tag);
-    return end;
-}
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
@@ -615,7 +396,7 @@ TEST_CASE("negative: a server chain with a SHA-1 signature is refused by our cli
         "sha1-intermediate", openssl.request("sha1-intermediate", intermediate_key, "/CN=sha1-signed intermediate"),
         root, root_key, OpensslSigning::digest("sha1"), ca_extensions(true, ""));
     const Issuer by_intermediate{intermediate, intermediate_key, OpensslSigning::digest("sha256")};
-    const TlsEndFiles ours = issued_end("sha1-our-client", Role::client, "soft-p256",
+    const TlsEndFiles ours = files().issued_end("sha1-our-client", Role::client, "soft-p256",
                                         default_names(Role::client, "soft-p256"), root_sha256, root);
     struct Case {
         const char* what;
@@ -625,10 +406,10 @@ TEST_CASE("negative: a server chain with a SHA-1 signature is refused by our cli
     };
     const Case cases[] = {
         {"openssl s_server, intermediate signed with SHA-1", TlsPeerProgram::openssl,
-         issued_end("sha1-intermediate-server", Role::server, peer_tag, server_names, by_intermediate, root, intermediate),
+         files().issued_end("sha1-intermediate-server", Role::server, peer_tag, server_names, by_intermediate, root, intermediate),
          {"-cipher", "DEFAULT@SECLEVEL=0"}},
         {"gnutls-serv, leaf signed with SHA-1", TlsPeerProgram::gnutls,
-         issued_end("sha1-leaf-server", Role::server, peer_tag, server_names, root_sha1, root), {}},
+         files().issued_end("sha1-leaf-server", Role::server, peer_tag, server_names, root_sha1, root), {}},
     };
     for (const Case& c : cases) {
         CAPTURE(c.what);
@@ -639,10 +420,10 @@ TEST_CASE("negative: a server chain with a SHA-1 signature is refused by our cli
 
 TEST_CASE("negative: server leaves outside the permitted names or in an excluded subtree are refused by our client") {
     const ConstrainedPki& pki = constrained_pki();
-    const TlsEndFiles ours = issued_end("nc-our-client", Role::client, "soft-p256",
+    const TlsEndFiles ours = files().issued_end("nc-our-client", Role::client, "soft-p256",
                                         default_names(Role::client, "soft-p256"), pki.issuer, pki.root);
     // The constrained CA itself is fine: OpenSSL accepts a leaf inside its names, both ways.
-    const TlsEndFiles inside = issued_end("nc-inside-server", Role::server, peer_tag, server_names, pki.issuer, pki.root);
+    const TlsEndFiles inside = files().issued_end("nc-inside-server", Role::server, peer_tag, server_names, pki.issuer, pki.root);
     CHECK_MESSAGE(openssl_pair(inside, ours).empty(), openssl_pair(inside, ours));
     struct Case {
         const char* what;
@@ -656,7 +437,7 @@ TEST_CASE("negative: server leaves outside the permitted names or in an excluded
     };
     for (const Case& c : cases) {
         CAPTURE(c.what);
-        const TlsEndFiles server = issued_end(c.file, Role::server, peer_tag, server_names + "," + c.extra_name,
+        const TlsEndFiles server = files().issued_end(c.file, Role::server, peer_tag, server_names + "," + c.extra_name,
                                               pki.issuer, pki.root);
         check_our_client_refuses(TlsPeerProgram::openssl, server, ours, {"bad_certificate", "constraint"});
         check_openssl_client_refuses(TlsPeerProgram::openssl, server, ours, c.openssl_says);
@@ -665,8 +446,8 @@ TEST_CASE("negative: server leaves outside the permitted names or in an excluded
 
 TEST_CASE("negative: our server refuses an s_client whose client leaf is outside the permitted names") {
     const ConstrainedPki& pki = constrained_pki();
-    const TlsEndFiles ours = issued_end("nc-our-server", Role::server, "soft-p256", server_names, pki.issuer, pki.root);
-    const TlsEndFiles outside = issued_end("nc-outside-client", Role::client, peer_tag, "DNS:device.outside.example",
+    const TlsEndFiles ours = files().issued_end("nc-our-server", Role::server, "soft-p256", server_names, pki.issuer, pki.root);
+    const TlsEndFiles outside = files().issued_end("nc-outside-client", Role::client, peer_tag, "DNS:device.outside.example",
                                            pki.issuer, pki.root);
     {
         // OpenSSL's server refuses it too.
