@@ -18,11 +18,8 @@ PkiFiles::PkiFiles(const TestPki& pki)
 ServerProgram::ServerProgram(const PkiFiles& files, std::vector<std::string> extra, const std::string& address,
                              uint16_t port)
     : address_(address), port_(port != 0 ? port : free_loopback_port(address.find(':') != std::string::npos)) {
-    const std::string accept = connect_argument();
-    std::vector<std::string> argv = {cli_path(), "server", "--accept", accept, "--cert", files.server_cert,
-                                     "--key", files.server_key};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<PeerProcess>(argv);
+    process_ = std::make_unique<PeerProcess>(
+        server_command(connect_argument(), files.server_cert, files.server_key, std::move(extra)));
     REQUIRE_MESSAGE(process_->wait_for_output("listening on", std::chrono::milliseconds(10'000)),
                     process_->transcript());
 }
@@ -30,6 +27,13 @@ ServerProgram::ServerProgram(const PkiFiles& files, std::vector<std::string> ext
 std::string ServerProgram::connect_argument() const {
     const std::string host = address_.find(':') != std::string::npos ? "[" + address_ + "]" : address_;
     return host + ":" + std::to_string(port_);
+}
+
+std::vector<std::string> server_command(const std::string& accept, const std::string& cert, const std::string& key,
+                                        std::vector<std::string> extra) {
+    std::vector<std::string> argv = {cli_path(), "server", "--accept", accept, "--cert", cert, "--key", key};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
 }
 
 std::vector<std::string> client_command(const PkiFiles& files, const std::string& connect, bool with_certificate,

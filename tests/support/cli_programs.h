@@ -36,6 +36,10 @@ private:
     std::unique_ptr<PeerProcess> process_;
 };
 
+// `tpmtls server --accept ACCEPT --cert CERT --key KEY [extra...]`
+std::vector<std::string> server_command(const std::string& accept, const std::string& cert, const std::string& key,
+                                        std::vector<std::string> extra = {});
+
 // `tpmtls client --connect ... --cafile ca.pem [--cert client.pem --key client.key] [extra...]`
 std::vector<std::string> client_command(const PkiFiles& files, const std::string& connect, bool with_certificate,
                                         std::vector<std::string> extra = {});
