@@ -159,18 +159,22 @@ std::vector<std::string> with_tcti(std::vector<std::string> argv, const TlsEndFi
     return argv;
 }
 
-std::vector<std::string> our_client_command(const TlsEndFiles& ours, uint16_t port, const std::string& request) {
-    return with_tcti({cli_path(), "client", "--connect", "127.0.0.1:" + std::to_string(port), "--servername",
-                      "localhost", "--cafile", ours.ca, "--cert", ours.chain, "--key", ours.key, "--request", request,
-                      "--timeout", "10", "--trace"},
-                     ours);
+std::vector<std::string> our_client_command(const TlsEndFiles& ours, uint16_t port, const std::string& request,
+                                            const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {cli_path(), "client", "--connect", "127.0.0.1:" + std::to_string(port),
+                                     "--servername", "localhost", "--cafile", ours.ca, "--cert", ours.chain,
+                                     "--key", ours.key, "--request", request, "--timeout", "10", "--trace"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return with_tcti(std::move(argv), ours);
 }
 
-std::string our_client_against(TlsPeerProgram program, const TlsEndFiles& server, const TlsEndFiles& ours) {
+std::string our_client_against(TlsPeerProgram program, const TlsEndFiles& server, const TlsEndFiles& ours,
+                               const std::vector<std::string>& client_extra = {},
+                               const std::vector<std::string>& server_extra = {}) {
     const uint16_t port = free_loopback_port();
-    ServerPeer s(program, server, port);
+    ServerPeer s(program, server, port, server_extra);
     if (!s.ready()) return std::string("- ") + to_string(program) + " server did not start\n" + s.process().transcript();
-    PeerProcess client(our_client_command(ours, port, s.request()));
+    PeerProcess client(our_client_command(ours, port, s.request(), client_extra));
     Problems p;
     const auto status = client.wait(peer_step_timeout);
     p.expect(status == 0, "our client did not exit 0");
@@ -365,7 +369,7 @@ struct ConstrainedPki {
 };
 const ConstrainedPki& constrained_pki() {
     static const ConstrainedPki pki = [] {
-        OpensslPki& openssl = files().openssl();
+        PkiCommands& openssl = files().openssl();
         const std::string key = openssl.key("ca-p256", OpensslKeyType::p256);
         const std::string root = openssl.self_signed(
             "nc-root", key, "/CN=constrained root/O=tpmtls tests", OpensslSigning::digest("sha256"),
@@ -379,8 +383,8 @@ const std::string server_names = default_names(Role::server, "");
 
 }  // namespace
 
-TEST_CASE("negative: a server chain with a SHA-1 signature is refused by our client (bad_certificate) and by s_client") {
-    OpensslPki& openssl = files().openssl();
+TEST_CASE("negative: a server chain with a SHA-1 signature is refused by our client (bad_certificate) and by s_client, accepted with --allow-sha1-certificates") {
+    PkiCommands& openssl = files().openssl();
     // The tutorial's RSA-4096 CA, signing with -sha1.
     const std::string root_key = openssl.key("ca-rsa4096", OpensslKeyType::rsa4096);
     const std::string root = openssl.self_signed("sha1-root", root_key, "/CN=sha1 test root/O=tpmtls tests",
@@ -414,6 +418,9 @@ TEST_CASE("negative: a server chain with a SHA-1 signature is refused by our cli
         CAPTURE(c.what);
         check_our_client_refuses(c.program, c.server, ours, {"bad_certificate", "alert sent by us"}, c.server_extra);
         check_openssl_client_refuses(c.program, c.server, ours, "digest algorithm too weak", c.server_extra);
+        // The documented way out: --allow-sha1-certificates accepts the same chain.
+        const std::string allowed = our_client_against(c.program, c.server, ours, {"--allow-sha1-certificates"}, c.server_extra);
+        CHECK_MESSAGE(allowed.empty(), allowed);
     }
 }
 

@@ -45,6 +45,7 @@ const CommandSpec spec{
             {"key", "REF", "our key: TSS2 key file, handle:0x81..., or a PEM private key"},
             {"tcti", "TCTI", "TPM connection, e.g. swtpm:host=127.0.0.1,port=2321"},
             {"auth-file", "FILE", "the TPM key's authorization value (first line of FILE)"},
+            {"allow-sha1-certificates", "", "accept SHA-1 signatures in the server's chain (refused by default)"},
             {"servername", "NAME", "name sent in SNI and checked in the certificate (default: HOST)"},
             {"alpn", "PROTO", "offer this ALPN protocol (repeatable)", true},
             {"groups", "LIST", "key exchange groups, preferred first (x25519,secp256r1)"},
@@ -129,6 +130,9 @@ Exit run(std::span<const std::string> args) {
     ClientConfig config;
     config.trust_anchors = load_trust_store("client", *options->value("cafile"), problem);
     if (!config.trust_anchors) return fail();
+    // RFC 8446 §4.2.3 lists SHA-1 schemes as legacy; collisions are practical (SHAttered, 2017).
+    config.allow_sha1_certificates = options->has("allow-sha1-certificates");
+    if (config.allow_sha1_certificates) add_sha1_certificate_schemes(config.certificate_signature_schemes);
     config.server_name = options->value_or("servername", "");
     config.alpn = options->values("alpn");
     if (auto list = options->value("groups")) {

@@ -4,6 +4,7 @@
 #include <mbedtls/x509_crt.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -97,6 +98,11 @@ bool parse_host_port(const std::string& text, bool allow_port_only, std::string&
     }
     port = static_cast<uint16_t>(value);
     return true;
+}
+
+void add_sha1_certificate_schemes(std::vector<SignatureScheme>& schemes) {
+    for (SignatureScheme legacy : {SignatureScheme::rsa_pkcs1_sha1, SignatureScheme::ecdsa_sha1})
+        if (std::find(schemes.begin(), schemes.end(), legacy) == schemes.end()) schemes.push_back(legacy);
 }
 
 std::shared_ptr<const TrustStore> load_trust_store(std::string_view command, const std::string& path,

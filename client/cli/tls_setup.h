@@ -37,6 +37,10 @@ bool parse_host_port(const std::string& text, bool allow_port_only, std::string&
 // ("tpmtls <command>: warning: --cafile F: skipped certificate 2 (...): ..."); no usable one is Exit::key.
 std::shared_ptr<const TrustStore> load_trust_store(std::string_view command, const std::string& path,
                                                    Problem& problem);
+// --allow-sha1-certificates: also offer rsa_pkcs1_sha1 and ecdsa_sha1 in
+// signature_algorithms_cert (RFC 8446 §4.2.3 legacy schemes), so a peer whose only chain is
+// SHA-1-signed may send it; the verifier then takes it (ChainPolicy::allow_sha1).
+void add_sha1_certificate_schemes(std::vector<SignatureScheme>& schemes);
 // PEM CERTIFICATE blocks (leaf first) or one DER certificate.
 std::optional<std::vector<Bytes>> load_certificate_chain(const std::string& path, Problem& problem);
 

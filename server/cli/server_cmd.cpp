@@ -50,6 +50,7 @@ const CommandSpec spec{
             {"auth-file", "FILE", "the TPM key's authorization value (first line of FILE)"},
             {"cafile", "FILE", "CA certificate(s) that issue client certificates"},
             {"client-auth", "MODE", "off, optional or required (default: required with --cafile)"},
+            {"allow-sha1-certificates", "", "accept SHA-1 signatures in client certificate chains (refused by default)"},
             {"secret-file", "FILE", "the secret GET_SECRET returns (default THIS_IS_THE_SECRET)"},
             {"max-connections", "N", "connections at once; more are closed at once (default 1024)"},
             {"handshake-timeout", "S", "seconds from accept to the client's Finished (default 10)"},
@@ -242,6 +243,8 @@ Exit run(std::span<const std::string> args) {
     if (options->has("cafile")) {
         config.client_trust_anchors = load_trust_store("server", *options->value("cafile"), problem);
         if (!config.client_trust_anchors) return fail();
+        config.allow_sha1_certificates = options->has("allow-sha1-certificates");
+        if (config.allow_sha1_certificates) add_sha1_certificate_schemes(config.certificate_signature_schemes);
     }
     std::string secret = "THIS_IS_THE_SECRET\n";
     if (auto path = options->value("secret-file")) {
