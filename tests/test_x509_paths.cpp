@@ -388,6 +388,27 @@ TEST_CASE("loops and long chains are refused without unbounded work") {
     CHECK(elapsed < std::chrono::seconds(1));
 }
 
+TEST_CASE("many certificates with the issuer's name: key identifiers find the issuer within the bounded checks") {
+    // 40 CAs named like the leaf's issuer, with other keys, sent before the real one. Signature
+    // checks per chain are bounded (fewer than 40); the leaf's authorityKeyIdentifier rules the
+    // others out without one.
+    Chains& c = chains();
+    OpensslPki& pki = c.pki;
+    std::vector<OpensslCertificate> decoys;
+    for (int i = 0; i < 40; ++i) decoys.push_back(pki.root("decoy-" + std::to_string(i), "/CN=Busy CA", "ec:P-256"));
+    const OpensslCertificate real =
+        pki.issue("busy-ca", "/CN=Busy CA", "ec:P-256", c.ec_root, ca_extensions(), signed_with("sha384"));
+    const OpensslCertificate leaf = pki.issue("busy-leaf", "/CN=b.example", "ec:P-256", real, leaf_extensions("DNS:b.example"));
+    Certs sent = {&leaf};
+    for (const OpensslCertificate& d : decoys) sent.push_back(&d);
+    sent.push_back(&real);
+    const auto start = std::chrono::steady_clock::now();
+    auto result = verify(c.ec_root, sent, policy_for("b.example"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    CHECK_MESSAGE(result, why(result));
+    CHECK(pki.openssl_verifies(c.ec_root, Certs(sent.begin() + 1, sent.end()), leaf));
+}
+
 TEST_CASE("a critical extension nobody implements is refused wherever certificates are parsed") {
     Chains& c = chains();
     const OpensslCertificate odd = c.pki.issue("odd-leaf", "/CN=odd.example", "ec:P-256", c.ec_root,
