@@ -340,6 +340,26 @@ TEST_CASE("each certificate signature openssl makes maps to its TLS scheme") {
     }
 }
 
+TEST_CASE("a trust anchor's own self-signature is not held to the offered schemes") {
+    Chains& c = chains();
+    // The RSA root signs itself with rsa_pkcs1_sha256; only its signature on the leaf counts.
+    const OpensslCertificate leaf = c.pki.issue("anchor-leaf", "/CN=a.example", "ec:P-256", c.rsa_root,
+                                                leaf_extensions("DNS:a.example"), signed_with("sha256", true));
+    ChainPolicy policy = policy_for("a.example");
+    policy.signature_schemes = {SignatureScheme::rsa_pss_rsae_sha256};
+    CHECK(verify(c.rsa_root, {&leaf}, policy));
+    CHECK(verify(c.rsa_root, {&leaf, &c.rsa_root}, policy));  // also when the root is sent along
+    // A pinned self-signed end-entity certificate is its own anchor.
+    const OpensslCertificate pinned = c.pki.self_signed(
+        "pinned", "/CN=pinned.example", "ec:P-256", "sha256",
+        {"basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=serverAuth",
+         "subjectAltName=DNS:pinned.example"});
+    policy = policy_for("pinned.example");
+    policy.signature_schemes = {SignatureScheme::ecdsa_secp384r1_sha384};
+    auto result = verify(pinned, {&pinned}, policy);
+    CHECK_MESSAGE(result, why(result));
+}
+
 TEST_CASE("SHA-1 certificate signatures are refused unless allowed") {
     Chains& c = chains();
     ChainPolicy policy = policy_for("old.example");
