@@ -340,6 +340,26 @@ TEST_CASE("each certificate signature openssl makes maps to its TLS scheme") {
     }
 }
 
+TEST_CASE("a trust anchor's own self-signature is not held to the offered schemes") {
+    Chains& c = chains();
+    // The RSA root signs itself with rsa_pkcs1_sha256; only its signature on the leaf counts.
+    const OpensslCertificate leaf = c.pki.issue("anchor-leaf", "/CN=a.example", "ec:P-256", c.rsa_root,
+                                                leaf_extensions("DNS:a.example"), signed_with("sha256", true));
+    ChainPolicy policy = policy_for("a.example");
+    policy.signature_schemes = {SignatureScheme::rsa_pss_rsae_sha256};
+    CHECK(verify(c.rsa_root, {&leaf}, policy));
+    CHECK(verify(c.rsa_root, {&leaf, &c.rsa_root}, policy));  // also when the root is sent along
+    // A pinned self-signed end-entity certificate is its own anchor.
+    const OpensslCertificate pinned = c.pki.self_signed(
+        "pinned", "/CN=pinned.example", "ec:P-256", "sha256",
+        {"basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=serverAuth",
+         "subjectAltName=DNS:pinned.example"});
+    policy = policy_for("pinned.example");
+    policy.signature_schemes = {SignatureScheme::ecdsa_secp384r1_sha384};
+    auto result = verify(pinned, {&pinned}, policy);
+    CHECK_MESSAGE(result, why(result));
+}
+
 TEST_CASE("SHA-1 certificate signatures are refused unless allowed") {
     Chains& c = chains();
     ChainPolicy policy = policy_for("old.example");
@@ -386,6 +406,27 @@ TEST_CASE("loops and long chains are refused without unbounded work") {
     CHECK(deep.error().description == AlertDescription::bad_certificate);
     CHECK(deep.error().reason == "certificate path longer than 10");
     CHECK(elapsed < std::chrono::seconds(1));
+}
+
+TEST_CASE("many certificates with the issuer's name: key identifiers find the issuer within the bounded checks") {
+    // 40 CAs named like the leaf's issuer, with other keys, sent before the real one. Signature
+    // checks per chain are bounded (fewer than 40); the leaf's authorityKeyIdentifier rules the
+    // others out without one.
+    Chains& c = chains();
+    OpensslPki& pki = c.pki;
+    std::vector<OpensslCertificate> decoys;
+    for (int i = 0; i < 40; ++i) decoys.push_back(pki.root("decoy-" + std::to_string(i), "/CN=Busy CA", "ec:P-256"));
+    const OpensslCertificate real =
+        pki.issue("busy-ca", "/CN=Busy CA", "ec:P-256", c.ec_root, ca_extensions(), signed_with("sha384"));
+    const OpensslCertificate leaf = pki.issue("busy-leaf", "/CN=b.example", "ec:P-256", real, leaf_extensions("DNS:b.example"));
+    Certs sent = {&leaf};
+    for (const OpensslCertificate& d : decoys) sent.push_back(&d);
+    sent.push_back(&real);
+    const auto start = std::chrono::steady_clock::now();
+    auto result = verify(c.ec_root, sent, policy_for("b.example"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+    CHECK_MESSAGE(result, why(result));
+    CHECK(pki.openssl_verifies(c.ec_root, Certs(sent.begin() + 1, sent.end()), leaf));
 }
 
 TEST_CASE("a critical extension nobody implements is refused wherever certificates are parsed") {

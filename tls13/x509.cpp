@@ -249,6 +249,8 @@ Status check_path_signatures(const CertificatePath& path, const ChainPolicy& pol
         const mbedtls_x509_crt& crt = *path.certificates[i];
         const mbedtls_x509_crt* issuer = i + 1 < path.certificates.size() ? path.certificates[i + 1] : path.anchor;
         if (issuer == nullptr) break;  // no issuer found: unknown_ca follows
+        // A self-signed end-entity certificate in the trust store is its own anchor.
+        if (issuer->raw.len == crt.raw.len && std::equal(crt.raw.p, crt.raw.p + crt.raw.len, issuer->raw.p)) break;
         const SignatureScheme scheme = TRY(certificate_signature_scheme(crt, *issuer));
         if (scheme == SignatureScheme::rsa_pkcs1_sha1 || scheme == SignatureScheme::ecdsa_sha1) {
             if (!policy.allow_sha1)

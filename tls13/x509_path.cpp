@@ -5,9 +5,12 @@
 #include <mbedtls/x509_crt.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
+#include "tls13/der.h"
 #include "tls13/x509_name.h"
+#include "tls13/x509_parse.h"
 
 namespace tpmtls {
 
@@ -34,30 +37,70 @@ bool signed_by(const mbedtls_x509_crt& child, const mbedtls_x509_crt& parent) {
                                  child.sig_md, digest, mbedtls_md_get_size(md), child.sig.p, child.sig.len) == 0;
 }
 
-// Among `candidates` named as the child's issuer, the first whose key verifies the child's
-// signature, else the first (mbedTLS then reports why the signature is wrong).
+// The body of the DER element that the extension `oid` holds, if it is one of `tag`.
+std::optional<Reader> extension_element(const mbedtls_x509_crt& crt, ByteView oid, uint8_t tag) {
+    const auto value = find_extension(crt, oid);
+    if (!value) return std::nullopt;
+    Reader r(*value);
+    auto body = der::read_expected(r, tag);
+    if (!body) return std::nullopt;
+    return *body;
+}
+
+// RFC 5280 §4.2.1.2: subjectKeyIdentifier ::= KeyIdentifier (OCTET STRING).
+std::optional<ByteView> subject_key_id(const mbedtls_x509_crt& crt) {
+    static constexpr uint8_t oid[] = {0x55, 0x1d, 0x0e};  // 2.5.29.14
+    const auto id = extension_element(crt, ByteView(oid, sizeof oid), der::tag_octet_string);
+    if (!id) return std::nullopt;
+    return id->rest();
+}
+
+// RFC 5280 §4.2.1.1: AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier
+// OPTIONAL, authorityCertIssuer [1] OPTIONAL, authorityCertSerialNumber [2] OPTIONAL }.
+std::optional<ByteView> authority_key_id(const mbedtls_x509_crt& crt) {
+    static constexpr uint8_t oid[] = {0x55, 0x1d, 0x23};  // 2.5.29.35
+    auto body = extension_element(crt, ByteView(oid, sizeof oid), der::tag_sequence);
+    if (!body || body->empty() || body->rest()[0] != der::context(0)) return std::nullopt;
+    auto id = der::read_expected(*body, der::context(0));
+    if (!id) return std::nullopt;
+    return id->rest();
+}
+
+// Among the candidates named as the child's issuer, the first whose key verifies the child's
+// signature; else the first whose key identifier does not contradict the child's authority key
+// identifier, else the first (mbedTLS then reports why the signature is wrong). Key identifiers
+// only save signature checks: a candidate that contradicts them is not checked.
 struct IssuerSearch {
     const mbedtls_x509_crt& child;
     DistinguishedName issuer_name;
+    std::optional<ByteView> child_authority_key_id;
     unsigned& signature_checks;
 
     bool names_issuer(const mbedtls_x509_crt& candidate) const {
         const auto subject = name_of(candidate.subject_raw);
         return subject && *subject == issuer_name;
     }
+    bool key_id_contradicts(const mbedtls_x509_crt& candidate) const {
+        if (!child_authority_key_id) return false;
+        const auto id = subject_key_id(candidate);
+        return id && !std::equal(id->begin(), id->end(), child_authority_key_id->begin(), child_authority_key_id->end());
+    }
     template <class Each>
     const mbedtls_x509_crt* find(Each&& for_each_candidate) {
         const mbedtls_x509_crt* first = nullptr;
+        const mbedtls_x509_crt* plausible = nullptr;
         const mbedtls_x509_crt* verified = nullptr;
         for_each_candidate([&](const mbedtls_x509_crt& candidate) {
             if (verified != nullptr || !names_issuer(candidate)) return;
             if (first == nullptr) first = &candidate;
+            if (key_id_contradicts(candidate)) return;
+            if (plausible == nullptr) plausible = &candidate;
             if (signature_checks < max_signature_checks) {
                 ++signature_checks;
                 if (signed_by(child, candidate)) verified = &candidate;
             }
         });
-        return verified != nullptr ? verified : first;
+        return verified != nullptr ? verified : plausible != nullptr ? plausible : first;
     }
 };
 
@@ -77,7 +120,7 @@ Result<CertificatePath> build_certificate_path(const mbedtls_x509_crt& anchors,
         const mbedtls_x509_crt& child = *path.certificates.back();
         const auto issuer_name = name_of(child.issuer_raw);
         if (!issuer_name) return bad_certificate("certificate issuer name does not parse");
-        IssuerSearch search{child, *issuer_name, signature_checks};
+        IssuerSearch search{child, *issuer_name, authority_key_id(child), signature_checks};
         // The trust store first, as mbedTLS searches it: a trusted root sent along is not needed.
         path.anchor = search.find([&](auto&& visit) {
             for (const mbedtls_x509_crt* a = &anchors; a != nullptr && a->raw.len != 0; a = a->next) visit(*a);

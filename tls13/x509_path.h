@@ -23,7 +23,8 @@ struct CertificatePath {
 // §4.4.2: "be prepared to handle potentially extraneous certificates and arbitrary orderings
 // from any TLS version, with the exception of the end-entity certificate which MUST be first".
 // From presented[0], repeatedly the issuer (issuer name == subject name, preferring one whose key
-// verifies the signature) from the trust store, else from the presented certificates not used yet.
+// verifies the signature; subject/authority key identifiers spare checks on the others) from the
+// trust store, else from the presented certificates not used yet.
 // Each certificate is used once, signature checks are bounded, and a path of more than
 // `max_path_length` certificates (anchor counted) is bad_certificate.
 Result<CertificatePath> build_certificate_path(const mbedtls_x509_crt& anchors,

@@ -57,15 +57,21 @@ std::string OpensslPki::make_key(const std::string& name, const std::string& kin
 
 OpensslCertificate OpensslPki::root(const std::string& name, const std::string& subject, const std::string& key_kind,
                                     const std::string& digest, const std::vector<std::string>& extensions) {
+    std::vector<std::string> all = {"basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign",
+                                    "subjectKeyIdentifier=hash"};
+    all.insert(all.end(), extensions.begin(), extensions.end());
+    return self_signed(name, subject, key_kind, digest, all);
+}
+
+OpensslCertificate OpensslPki::self_signed(const std::string& name, const std::string& subject,
+                                           const std::string& key_kind, const std::string& digest,
+                                           const std::vector<std::string>& extensions) {
     OpensslCertificate out;
     out.name = name;
     out.key_path = make_key(name, key_kind);
     out.pem_path = dir_.file(name + ".pem");
     std::vector<std::string> argv = {"req", "-x509", "-new", "-config", config_, "-key", out.key_path, "-subj", subject,
-                                     "-days", "30", "-set_serial", std::to_string(++serial_),
-                                     "-addext", "basicConstraints=critical,CA:TRUE",
-                                     "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-                                     "-addext", "subjectKeyIdentifier=hash", "-out", out.pem_path};
+                                     "-days", "30", "-set_serial", std::to_string(++serial_), "-out", out.pem_path};
     if (!digest.empty()) argv.push_back("-" + digest);  // Ed25519 signs without a separate digest
     for (const std::string& e : extensions) {
         argv.push_back("-addext");

@@ -51,6 +51,9 @@ public:
     // subjectKeyIdentifier, plus `extensions` (openssl -addext values). An empty digest for Ed25519.
     OpensslCertificate root(const std::string& name, const std::string& subject, const std::string& key_kind,
                             const std::string& digest = "sha256", const std::vector<std::string>& extensions = {});
+    // Self-signed with only `extensions` (a pinned end-entity certificate, say).
+    OpensslCertificate self_signed(const std::string& name, const std::string& subject, const std::string& key_kind,
+                                   const std::string& digest, const std::vector<std::string>& extensions);
     // Signed by `issuer`; `extfile` is the -extfile text (lines of the default section, then any
     // sections they refer to). Use ca_extensions() / leaf_extensions() for the usual lines.
     OpensslCertificate issue(const std::string& name, const std::string& subject, const std::string& key_kind,
