@@ -34,7 +34,9 @@ Result<std::string> read_string16(Reader& r) {
 
 // The additional data: the ticket's header, so a key id cannot be swapped.
 Bytes header(const std::array<uint8_t, TicketKeys::id_size>& id) {
-    Bytes out{ticket_format};
+    Bytes out;
+    out.reserve(1 + id.size());  // reserved first: see certificate_verify_content (GCC 12 -Warray-bounds)
+    out.push_back(ticket_format);
     out.insert(out.end(), id.begin(), id.end());
     return out;
 }

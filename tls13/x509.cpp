@@ -162,7 +162,7 @@ Status check_name(const mbedtls_x509_crt& leaf, const SubjectAltNames& sans, con
 
 // Why a trust store block cannot serve as a trust anchor, if it cannot: it does not parse, or its
 // key is one chain_profile() refuses (users' bundles hold old DSA and RSA-1024 roots).
-std::optional<std::string> anchor_problem(ByteView der) {
+std::optional<std::string> anchor_problem(ByteView der, const TrustAnchorRules& rules) {
     CrtList one;
     if (auto parsed = parse_certificate(one.crt, der, false); !parsed) {
         const auto raw = read_raw_certificate_fields(der);
@@ -173,9 +173,9 @@ std::optional<std::string> anchor_problem(ByteView der) {
     }
     const mbedtls_pk_context& pk = one.crt.pk;
     const mbedtls_x509_crt_profile& profile = chain_profile(false);
-    if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&pk) < profile.rsa_min_bitlen)
+    if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&pk) < rules.min_rsa_bits)
         return "RSA-" + std::to_string(mbedtls_pk_get_bitlen(&pk)) + " key, at least " +
-               std::to_string(profile.rsa_min_bitlen) + " bits required";
+               std::to_string(rules.min_rsa_bits) + " bits required";
     if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY &&
         (profile.allowed_curves & MBEDTLS_X509_ID_FLAG(mbedtls_pk_ec(pk)->grp.id)) == 0)
         return describe_public_key(ByteView(one.crt.pk_raw.p, one.crt.pk_raw.len)) + " key, not supported";
@@ -279,7 +279,7 @@ TrustStore::~TrustStore() = default;
 TrustStore::TrustStore(TrustStore&&) noexcept = default;
 TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
 
-Status TrustStore::add(ByteView pem_or_der) {
+Status TrustStore::add(ByteView pem_or_der, TrustAnchorRules rules) {
     if (pem_or_der.empty()) return bad_certificate("empty certificate data");
     const auto blocks = certificate_blocks(pem_or_der);
     const size_t usable_before = impl_->count;
@@ -292,7 +292,7 @@ Status TrustStore::add(ByteView pem_or_der) {
             problem = block.error().reason;
         } else {
             label = block_label(number, view(*block));
-            problem = anchor_problem(view(*block));
+            problem = anchor_problem(view(*block), rules);
             if (!problem) {
                 if (auto added = parse_certificate(impl_->list.crt, view(*block), true); added) ++impl_->count;
                 else problem = added.error().reason;
@@ -311,9 +311,9 @@ const std::vector<std::string>& TrustStore::skipped() const { return impl_->skip
 
 size_t TrustStore::size() const { return impl_->count; }
 
-Result<TrustStore> TrustStore::from_pem_or_der(ByteView data) {
+Result<TrustStore> TrustStore::from_pem_or_der(ByteView data, TrustAnchorRules rules) {
     TrustStore store;
-    TRY(store.add(data));
+    TRY(store.add(data, rules));
     return store;
 }
 

@@ -15,7 +15,7 @@
 #include "tls13/pki/asn1_back_writer.hpp"
 #include "tls13/pki/key_generation.h"
 #include "tls13/pki/pem.h"
-#include "tls13/pki/signature_algorithm.h"
+#include "tls13/pki/mbedtls_signature_algorithm.h"
 #include "tls13/secret.h"
 
 namespace tpmtls::pki {

@@ -9,7 +9,7 @@
 #include "tls13/der.h"
 #include "tls13/pki/asn1_back_writer.hpp"
 #include "tls13/pki/pem.h"
-#include "tls13/pki/signature_algorithm.h"
+#include "tls13/pki/mbedtls_signature_algorithm.h"
 
 namespace tpmtls::pki {
 

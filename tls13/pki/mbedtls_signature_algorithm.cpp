@@ -1,4 +1,4 @@
-#include "tls13/pki/signature_algorithm.h"
+#include "tls13/pki/mbedtls_signature_algorithm.h"
 
 #include <mbedtls/oid.h>
 
