@@ -161,7 +161,10 @@ Status check_name(const mbedtls_x509_crt& leaf, const SubjectAltNames& sans, con
 }
 
 // Why a trust store block cannot serve as a trust anchor, if it cannot: it does not parse, or its
-// key is one chain_profile() refuses (users' bundles hold old DSA and RSA-1024 roots).
+// key is one chain_profile() refuses (users' bundles hold old DSA and RSA-1024 roots). A small
+// RSA key is skipped in a CA only: an end-entity certificate in the store is pinned as itself,
+// and verification then refuses its key with bad_certificate, saying why (`tpmtls replay` shows
+// this with RFC 8448's self-signed RSA-1024 certificate).
 std::optional<std::string> anchor_problem(ByteView der) {
     CrtList one;
     if (auto parsed = parse_certificate(one.crt, der, false); !parsed) {
@@ -173,7 +176,8 @@ std::optional<std::string> anchor_problem(ByteView der) {
     }
     const mbedtls_pk_context& pk = one.crt.pk;
     const mbedtls_x509_crt_profile& profile = chain_profile(false);
-    if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&pk) < profile.rsa_min_bitlen)
+    if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&pk) < profile.rsa_min_bitlen &&
+        one.crt.ca_istrue != 0)
         return "RSA-" + std::to_string(mbedtls_pk_get_bitlen(&pk)) + " key, at least " +
                std::to_string(profile.rsa_min_bitlen) + " bits required";
     if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY &&

@@ -35,8 +35,9 @@ public:
     // One or more PEM "CERTIFICATE" blocks, or a single DER certificate.
     static Result<TrustStore> from_pem_or_der(ByteView data);
     static Result<TrustStore> from_file(const std::string& path);
-    // Each block on its own: one that is unusable as a trust anchor (does not parse; a DSA,
-    // Ed25519 or RSA-1024 key; a curve other than P-256/384/521) is skipped and recorded, the rest
+    // Each block on its own: one that is unusable as a trust anchor (does not parse; a DSA or
+    // Ed25519 key; a CA with an RSA key below 2048 bits; a curve other than P-256/384/521) is
+    // skipped and recorded, the rest
     // load. Only when this call adds nothing is it an error, whose reason lists the skipped blocks.
     Status add(ByteView pem_or_der);
     size_t size() const;
