@@ -52,7 +52,7 @@ std::unique_ptr<Handshake> started_client(Random& random, RecordingIo& io) {
     config.server_name = "server";
     config.compatibility_mode = false;
     config.trust_anchors = std::make_shared<const TrustStore>(
-        must(TrustStore::from_pem_or_der(view(rfc8448_certificate("server", "simple_1rtt")), {.min_rsa_bits = 1024})));
+        must(TrustStore::from_pem_or_der(view(rfc8448_certificate("server", "simple_1rtt")))));
     auto client = make_client_handshake(std::move(config), {io, random, clock});
     must(client->start());
     return client;

@@ -482,6 +482,21 @@ TEST_CASE("a trust store bundle loads its usable roots and says which it skipped
     REQUIRE_FALSE(only_tiny);
     CHECK(only_tiny.error().reason ==
           "no usable certificate: certificate 1 (CN=Tiny root): RSA-1024 key, at least 2048 bits required");
+    // A self-signed end-entity certificate (RFC 8448's RSA-1024 one in `tpmtls replay`) is pinned,
+    // not skipped; verification then refuses its key and says so, as before.
+    const OpensslCertificate pinned = pki.self_signed(
+        "pinned-rsa1024", "/CN=pinned1024.example", "rsa:1024", "sha256",
+        {"basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature", "extendedKeyUsage=serverAuth",
+         "subjectAltName=DNS:pinned1024.example"});
+    auto pinned_store = TrustStore::from_pem_or_der(view(pinned.pem));
+    REQUIRE_MESSAGE(pinned_store, (pinned_store ? "" : pinned_store.error().to_string()));
+    CHECK(pinned_store->skipped().empty());
+    CHECK(pinned_store->size() == 1);
+    auto pinned_chain = verify_certificate_chain(*pinned_store, wire({&pinned}), policy_for("pinned1024.example"));
+    REQUIRE_FALSE(pinned_chain);
+    CHECK(pinned_chain.error().description == AlertDescription::bad_certificate);
+    CHECK(pinned_chain.error().reason == "certificate uses a disallowed algorithm or a key that is too small");
+
     auto only_dsa_der = TrustStore::from_pem_or_der(view(dsa.der));
     REQUIRE_FALSE(only_dsa_der);
     CHECK(only_dsa_der.error().reason == "no usable certificate: certificate 1 (CN=Old root): DSA key, not supported");

@@ -161,8 +161,11 @@ Status check_name(const mbedtls_x509_crt& leaf, const SubjectAltNames& sans, con
 }
 
 // Why a trust store block cannot serve as a trust anchor, if it cannot: it does not parse, or its
-// key is one chain_profile() refuses (users' bundles hold old DSA and RSA-1024 roots).
-std::optional<std::string> anchor_problem(ByteView der, const TrustAnchorRules& rules) {
+// key is one chain_profile() refuses (users' bundles hold old DSA and RSA-1024 roots). A small
+// RSA key is skipped in a CA only: an end-entity certificate in the store is pinned as itself,
+// and verification then refuses its key with bad_certificate, saying why (`tpmtls replay` shows
+// this with RFC 8448's self-signed RSA-1024 certificate).
+std::optional<std::string> anchor_problem(ByteView der) {
     CrtList one;
     if (auto parsed = parse_certificate(one.crt, der, false); !parsed) {
         const auto raw = read_raw_certificate_fields(der);
@@ -173,9 +176,10 @@ std::optional<std::string> anchor_problem(ByteView der, const TrustAnchorRules& 
     }
     const mbedtls_pk_context& pk = one.crt.pk;
     const mbedtls_x509_crt_profile& profile = chain_profile(false);
-    if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&pk) < rules.min_rsa_bits)
+    if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&pk) < profile.rsa_min_bitlen &&
+        one.crt.ca_istrue != 0)
         return "RSA-" + std::to_string(mbedtls_pk_get_bitlen(&pk)) + " key, at least " +
-               std::to_string(rules.min_rsa_bits) + " bits required";
+               std::to_string(profile.rsa_min_bitlen) + " bits required";
     if (mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY &&
         (profile.allowed_curves & MBEDTLS_X509_ID_FLAG(mbedtls_pk_ec(pk)->grp.id)) == 0)
         return describe_public_key(ByteView(one.crt.pk_raw.p, one.crt.pk_raw.len)) + " key, not supported";
@@ -279,7 +283,7 @@ TrustStore::~TrustStore() = default;
 TrustStore::TrustStore(TrustStore&&) noexcept = default;
 TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
 
-Status TrustStore::add(ByteView pem_or_der, TrustAnchorRules rules) {
+Status TrustStore::add(ByteView pem_or_der) {
     if (pem_or_der.empty()) return bad_certificate("empty certificate data");
     const auto blocks = certificate_blocks(pem_or_der);
     const size_t usable_before = impl_->count;
@@ -292,7 +296,7 @@ Status TrustStore::add(ByteView pem_or_der, TrustAnchorRules rules) {
             problem = block.error().reason;
         } else {
             label = block_label(number, view(*block));
-            problem = anchor_problem(view(*block), rules);
+            problem = anchor_problem(view(*block));
             if (!problem) {
                 if (auto added = parse_certificate(impl_->list.crt, view(*block), true); added) ++impl_->count;
                 else problem = added.error().reason;
@@ -311,9 +315,9 @@ const std::vector<std::string>& TrustStore::skipped() const { return impl_->skip
 
 size_t TrustStore::size() const { return impl_->count; }
 
-Result<TrustStore> TrustStore::from_pem_or_der(ByteView data, TrustAnchorRules rules) {
+Result<TrustStore> TrustStore::from_pem_or_der(ByteView data) {
     TrustStore store;
-    TRY(store.add(data, rules));
+    TRY(store.add(data));
     return store;
 }
 

@@ -25,13 +25,6 @@ struct PeerIdentity {
     Bytes sha256_fingerprint;               // SHA-256 of the leaf certificate's DER
 };
 
-// What a certificate must be to serve as a trust anchor. The chain verifier refuses RSA keys
-// under 2048 bits anyway; RFC 8448's 1024-bit certificates load only where a test or `tpmtls
-// replay` asks for exactly that (their handshakes then stop at the verifier's bad_certificate).
-struct TrustAnchorRules {
-    unsigned min_rsa_bits = 2048;
-};
-
 class TrustStore {
 public:
     TrustStore();
@@ -40,12 +33,13 @@ public:
     TrustStore& operator=(TrustStore&&) noexcept;
 
     // One or more PEM "CERTIFICATE" blocks, or a single DER certificate.
-    static Result<TrustStore> from_pem_or_der(ByteView data, TrustAnchorRules rules = {});
+    static Result<TrustStore> from_pem_or_der(ByteView data);
     static Result<TrustStore> from_file(const std::string& path);
-    // Each block on its own: one that is unusable as a trust anchor (does not parse; a DSA,
-    // Ed25519 or RSA-1024 key; a curve other than P-256/384/521) is skipped and recorded, the rest
+    // Each block on its own: one that is unusable as a trust anchor (does not parse; a DSA or
+    // Ed25519 key; a CA with an RSA key below 2048 bits; a curve other than P-256/384/521) is
+    // skipped and recorded, the rest
     // load. Only when this call adds nothing is it an error, whose reason lists the skipped blocks.
-    Status add(ByteView pem_or_der, TrustAnchorRules rules = {});
+    Status add(ByteView pem_or_der);
     size_t size() const;
     // "certificate 3 (CN=Old root): DSA key, not supported", one per skipped block, numbered
     // across all add() calls.

@@ -113,7 +113,7 @@ Result<ReplayRun> run_rfc8448_section3() {
     ClientConfig client_config;
     client_config.server_name = "server";
     client_config.compatibility_mode = false;
-    client_config.trust_anchors = std::make_shared<const TrustStore>(TRY(TrustStore::from_pem_or_der(view(certificate), {.min_rsa_bits = 1024})));
+    client_config.trust_anchors = std::make_shared<const TrustStore>(TRY(TrustStore::from_pem_or_der(view(certificate))));
     client_config.trace = std::make_shared<Recorder>(Party::client, run.events);
 
     ServerConfig server_config;

@@ -57,7 +57,7 @@ private:
 
 std::shared_ptr<const TrustStore> anchors() {
     static const std::shared_ptr<const TrustStore> store = [] {
-        auto s = TrustStore::from_pem_or_der(view(from_hex(rfc8448_server_certificate).value()), {.min_rsa_bits = 1024});
+        auto s = TrustStore::from_pem_or_der(view(from_hex(rfc8448_server_certificate).value()));
         if (!s) std::abort();
         return std::make_shared<const TrustStore>(std::move(s).value());
     }();
