@@ -2,7 +2,6 @@
 
 #include <mbedtls/bignum.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
@@ -14,9 +13,10 @@
 #include "tls13/der.h"
 #include "tls13/pki/asn1_back_writer.hpp"
 #include "tls13/pki/key_generation.h"
-#include "tls13/pki/pem.h"
 #include "tls13/pki/mbedtls_signature_algorithm.h"
+#include "tls13/pki/pem.h"
 #include "tls13/secret.h"
+#include "tls13/x509_parse.h"
 
 namespace tpmtls::pki {
 
@@ -209,33 +209,15 @@ Result<Bytes> write_certificate(const CertificateFields& fields, const Signature
     return der;
 }
 
-// The CA's own certificate may carry extensions that bind relying parties building paths
-// through it, not the signer (RFC 5280 §4.2.1.4 certificatePolicies, §4.2.1.5 policyMappings,
-// §4.2.1.10 nameConstraints, §4.2.1.11 policyConstraints, §4.2.1.14 inhibitAnyPolicy), often
-// critical as `openssl req -x509 -addext nameConstraints=critical,...` writes them. mbedTLS
-// 2.28 refuses critical extensions it does not implement unless this callback takes them.
-int accept_path_constraint(void*, const mbedtls_x509_crt*, const mbedtls_x509_buf* extension_oid, int,
-                           const unsigned char*, const unsigned char*) {
-    const ByteView id(extension_oid->p, extension_oid->len);
-    for (std::string_view accepted : {oid(MBEDTLS_OID_CERTIFICATE_POLICIES), oid(MBEDTLS_OID_POLICY_MAPPINGS),
-                                      oid(MBEDTLS_OID_NAME_CONSTRAINTS), oid(MBEDTLS_OID_POLICY_CONSTRAINTS),
-                                      oid(MBEDTLS_OID_INIHIBIT_ANYPOLICY)})
-        if (detail::same_oid(id, accepted)) return 0;
-    return MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
-}
-
-// The one place the CA certificate is parsed.
+// The one place the CA certificate is parsed: through tls13/x509_parse.h, so a CA certificate
+// with the critical path constraints real CAs carry (nameConstraints, certificatePolicies, ...;
+// they bind relying parties, not the signer) loads as it does in a trust store.
 Status parse_ca_certificate(ByteView pem_or_der, mbedtls_x509_crt& out) {
     const auto der = pem_decode("CERTIFICATE", pem_or_der);
-    const int rc = der ? mbedtls_x509_crt_parse_der_with_ext_cb(&out, der->data(), der->size(), 1,
-                                                                accept_path_constraint, nullptr)
-                       : MBEDTLS_ERR_X509_INVALID_FORMAT;
-    if (rc != 0) {
-        std::array<char, 160> text{};
-        mbedtls_strerror(rc, text.data(), text.size());
+    if (!der) return fail(AlertDescription::bad_certificate, "the CA certificate is not a PEM or DER certificate");
+    if (auto parsed = parse_certificate(out, view(*der), true); !parsed)
         return fail(AlertDescription::bad_certificate,
-                    std::string("the CA certificate is not a valid X.509 certificate (") + text.data() + ")");
-    }
+                    "the CA certificate is not a valid X.509 certificate (" + parsed.error().reason + ")");
     return ok();
 }
 
