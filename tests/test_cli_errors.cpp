@@ -111,6 +111,7 @@ TEST_CASE("each CLI failure gives one clear line and its own exit code") {
     // cannot use, and a --cert whose certificate has a critical extension nobody implements.
     OpensslPki openssl;
     const OpensslCertificate tiny_root = openssl.root("tiny-root", "/CN=Tiny root", "rsa:1024");
+    const OpensslCertificate dsa_root = openssl.root("dsa-root", "/CN=DSA root", "dsa:2048");
     const OpensslCertificate odd_root = openssl.root("odd-root", "/CN=Odd root", "ec:P-256");
     const OpensslCertificate odd = openssl.issue("odd", "/CN=localhost", "ec:P-256", odd_root,
                                                  leaf_extensions("DNS:localhost", "1.3.6.1.4.1.99999.7=critical,ASN1:NULL\n"));
@@ -118,6 +119,11 @@ TEST_CASE("each CLI failure gives one clear line and its own exit code") {
                      {cli, "client", "--connect", reachable, "--cafile", tiny_root.pem_path}, 7,
                      "--cafile " + tiny_root.pem_path + " holds no usable certificate: certificate 1 (CN=Tiny root): "
                      "RSA-1024 key, at least 2048 bits required"});
+    table.push_back({"a CA file whose only root has a DSA key",
+                     {cli, "server", "--accept", "0", "--cert", files.server_cert, "--key", files.server_key,
+                      "--cafile", dsa_root.pem_path},
+                     7, "--cafile " + dsa_root.pem_path + " holds no usable certificate: certificate 1 (CN=DSA root): "
+                     "DSA key, not supported"});
     table.push_back({"a --cert with an unsupported critical extension",
                      {cli, "server", "--accept", "0", "--cert", odd.pem_path, "--key", odd.key_path}, 7,
                      "--cert " + odd.pem_path + ": certificate 1 is not usable: critical extension "
