@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Prints the README's command reference: every `tpmtls` subcommand's --help, verbatim, in order.
+# Prints the command reference of docs/commands.md: every `tpmtls` subcommand's --help, verbatim, in order.
 #   scripts/readme_commands.sh [path/to/tpmtls]   (default build/release/tpmtls)
-# The README holds this output between <!-- commands: begin --> and <!-- commands: end -->;
+# docs/commands.md holds this output between <!-- commands: begin --> and <!-- commands: end -->;
 # tests/test_readme_commands.cpp checks that every block there is what the built command says.
 set -euo pipefail
 tpmtls=${1:-build/release/tpmtls}

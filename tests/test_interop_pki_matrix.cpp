@@ -11,8 +11,8 @@
 // PKI (software keys in place of the TPM keys): a cell OpenSSL cannot do is a harness bug.
 //
 // Every PKI is made with openssl commands in one TempDir per run; keys once each. The cells and
-// their results are a Markdown table, which must equal README.md's between the pki-matrix
-// markers; TPMTLS_PKI_MATRIX_TABLE=FILE writes it to FILE instead (scripts/pki_matrix_table.sh).
+// their results are a Markdown table, which must equal docs/interop.md's (TPMTLS_README) between
+// the pki-matrix markers; TPMTLS_PKI_MATRIX_TABLE=FILE writes it to FILE instead (scripts/pki_matrix_table.sh).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -254,7 +254,7 @@ std::string readme_table() {
     const std::string readme = read_text_file(TPMTLS_README);
     const size_t begin = readme.find(table_begin);
     const size_t end = readme.find(table_end);
-    if (begin == std::string::npos || end == std::string::npos || end < begin) return "(no pki-matrix markers in README.md)";
+    if (begin == std::string::npos || end == std::string::npos || end < begin) return "(no pki-matrix markers in " TPMTLS_README ")";
     return readme.substr(begin + table_begin.size(), end - begin - table_begin.size());
 }
 
@@ -305,7 +305,7 @@ TEST_CASE("PKI matrix: every cell, mutual TLS against openssl, gnutls and Python
         std::ofstream(out, std::ios::binary | std::ios::trunc) << table;
     } else {
         CHECK_MESSAGE(readme_table() == table,
-                      "README.md's PKI matrix table differs from this run's; run scripts/pki_matrix_table.sh\n"
+                      TPMTLS_README "'s PKI matrix table differs from this run's; run scripts/pki_matrix_table.sh\n"
                           << table);
     }
 }

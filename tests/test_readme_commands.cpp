@@ -1,4 +1,4 @@
-// The README's command reference (between <!-- commands: begin --> and <!-- commands: end -->)
+// The command reference in docs/commands.md (between <!-- commands: begin --> and <!-- commands: end -->)
 // is what the built `tpmtls` says: every subcommand listed by `tpmtls --help` has its --help
 // there verbatim, so the reference cannot drift from the program (regenerate it with
 // scripts/readme_commands.sh).
@@ -27,11 +27,11 @@ std::vector<std::string> subcommands() {
 
 }  // namespace
 
-TEST_CASE("README.md's command reference is every subcommand's --help, verbatim") {
-    const std::string readme = read_text_file(std::string(TPMTLS_SOURCE_DIR) + "/README.md");
+TEST_CASE("docs/commands.md's command reference is every subcommand's --help, verbatim") {
+    const std::string readme = read_text_file(std::string(TPMTLS_SOURCE_DIR) + "/docs/commands.md");
     const size_t begin = readme.find("<!-- commands: begin -->");
     const size_t end = readme.find("<!-- commands: end -->");
-    REQUIRE_MESSAGE(begin != std::string::npos, "README.md has no <!-- commands: begin --> marker");
+    REQUIRE_MESSAGE(begin != std::string::npos, "docs/commands.md has no <!-- commands: begin --> marker");
     REQUIRE(end > begin);
     const std::string reference = readme.substr(begin, end - begin);
     const std::vector<std::string> names = subcommands();
@@ -42,6 +42,6 @@ TEST_CASE("README.md's command reference is every subcommand's --help, verbatim"
         REQUIRE(help.exit_status == 0);
         const std::string block = "### tpmtls " + name + "\n\n```text\n" + help.out + "```\n";
         CHECK_MESSAGE(reference.find(block) != std::string::npos,
-                      "README.md's reference for `tpmtls " << name << "` differs from its --help: run scripts/readme_commands.sh");
+                      "docs/commands.md's reference for `tpmtls " << name << "` differs from its --help: run scripts/readme_commands.sh");
     }
 }

@@ -1,5 +1,5 @@
-// The README's library example (issue 7, point 6): docs/examples/tpm_client.cpp is built with the
-// tests (tests/CMakeLists.txt), its code is the README's code block, and it works: run as a
+// The library example (issue 7, point 6): docs/examples/tpm_client.cpp is built with the
+// tests (tests/CMakeLists.txt), its code is the code block in docs/library.md (TPMTLS_README), and it works: run as a
 // separate program with its key in swtpm, it completes an mTLS handshake with our TlsServer and
 // prints the server's answer.
 #include <doctest/doctest.h>
@@ -27,7 +27,7 @@ std::string between(const std::string& text, const std::string& begin, const std
     return text.substr(body + 1, stop - body - 1);
 }
 
-// The README's code: the ```cpp block right after the marker.
+// The page's code: the ```cpp block right after the marker.
 std::string readme_code(const std::string& document, const std::string& where) {
     const std::string after_marker = between(document, readme_marker, "\n```\n", where) + "\n```\n";
     REQUIRE_MESSAGE(after_marker.rfind("```cpp\n", 0) == 0,
@@ -42,13 +42,13 @@ std::string example_code() {
 
 }  // namespace
 
-TEST_CASE("README.md shows docs/examples/tpm_client.cpp between its README markers, unchanged") {
+TEST_CASE("docs/library.md shows docs/examples/tpm_client.cpp between its README markers, unchanged") {
     const std::string code = example_code();
     CHECK(code.find("int main(") != std::string::npos);
     const std::string readme = read_text_file(TPMTLS_README);
     REQUIRE_MESSAGE(readme.find(readme_marker) != std::string::npos,
-                    "README.md has no " << readme_marker);
-    CHECK(readme_code(readme, "README.md") == code);
+                    TPMTLS_README << " has no " << readme_marker);
+    CHECK(readme_code(readme, TPMTLS_README) == code);
 }
 
 TEST_CASE("docs/examples/tpm_client.cpp with its key in swtpm gets our server's answer") {

@@ -1,6 +1,6 @@
-// The README's library example (issue 7, point 6): a TLS 1.3 client whose key never leaves the
-// TPM. Built with the tests and run against our server with its key in swtpm
-// (tests/test_readme_example.cpp); the lines between the README markers are the README's code.
+// The library example of docs/library.md (issue 7, point 6): a TLS 1.3 client whose key never
+// leaves the TPM. Built with the tests and run against our server with its key in swtpm
+// (tests/test_readme_example.cpp); the lines between the README markers are docs/library.md's code.
 //
 //   tpm_client HOST PORT CA_PEM CERT_DER KEY TCTI
 //     KEY   a TSS2 PRIVATE KEY file or handle:0x81000001
