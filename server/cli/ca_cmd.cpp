@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -103,10 +105,12 @@ std::optional<int> parse_days(const CommandSpec& spec, const Options& options, i
     return std::nullopt;
 }
 
+// A missing or unreadable input is Exit::file (6), as for every command.
 std::optional<Bytes> read_file(const CommandSpec& spec, const std::string& path, std::string_view what) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        print_error(spec.name, "cannot read " + std::string(what) + " " + path);
+        const int saved = errno;
+        print_error(spec.name, "cannot read " + std::string(what) + " " + path + ": " + std::strerror(saved));
         return std::nullopt;
     }
     return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -278,11 +282,9 @@ Exit run_sign(std::span<const std::string> args) {
     }
 
     const auto ca_cert = read_file(sign_spec, *options->value("ca-cert"), "CA certificate");
+    if (!ca_cert) return Exit::file;
     auto ca_key = read_file(sign_spec, *options->value("ca-key"), "CA key");
-    if (!ca_cert || !ca_key) {
-        if (ca_key) secure_wipe(ca_key->data(), ca_key->size());
-        return Exit::failure;
-    }
+    if (!ca_key) return Exit::file;
     const auto rsa_padding = options->has("pss") ? pki::RsaPadding::pss : pki::RsaPadding::pkcs1_v15;
     auto ca = pki::CertificateAuthority::load(view(*ca_cert), view(*ca_key), rsa_padding);
     secure_wipe(ca_key->data(), ca_key->size());
@@ -290,7 +292,8 @@ Exit run_sign(std::span<const std::string> args) {
         // illegal_parameter: --pss with a CA key that is not RSA.
         const bool usage = ca.error().description == AlertDescription::illegal_parameter;
         print_error(sign_spec.name, (usage ? "--pss: " : "") + ca.error().reason);
-        return usage ? Exit::usage : Exit::failure;
+        // Otherwise the CA certificate or key does not hold what it should.
+        return usage ? Exit::usage : Exit::key;
     }
     std::optional<NewKeyRequest> made;
     std::optional<Bytes> csr;
@@ -300,7 +303,7 @@ Exit run_sign(std::span<const std::string> args) {
         csr = made->csr_der;
     } else {
         csr = read_file(sign_spec, *options->value("csr"), "CSR");
-        if (!csr) return Exit::failure;
+        if (!csr) return Exit::file;
     }
     auto issued = ca->issue(view(*csr), issue, system_clock());
     if (!issued) {

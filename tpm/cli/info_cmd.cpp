@@ -24,8 +24,7 @@ const CommandSpec spec{
         "version, spec family/level/revision), the algorithms and ECC curves it implements, its\n"
         "transient object slots (TPM_PT_HR_TRANSIENT_MIN), whether it can hold the keys tpmtls makes\n"
         "(ECC P-256 with ECDSA; RSA-2048 with RSA-PSS) and the dictionary-attack state. With\n"
-        "--selftest it runs TPM2_SelfTest(full) first and reports TPM2_GetTestResult.\n"
-        "Exit codes: 0 ok, 2 usage, 4 TPM (unreachable, self-test failed).",
+        "--selftest it runs TPM2_SelfTest(full) first and reports TPM2_GetTestResult.",
     .options =
         {
             {"selftest", "", "run the full self-test (TPM2_SelfTest fullTest=YES)"},

@@ -23,7 +23,7 @@ const CommandSpec spec{
         "a client key; `storage`: a parent such as the SRK; `restricted-signing`: an attestation key;\n"
         "else `other`), TPMA_OBJECT attributes, and the SHA-256 of the public key's\n"
         "SubjectPublicKeyInfo (as `openssl pkey -pubout -outform DER | sha256sum` prints it for the\n"
-        "original key). Lines starting with '#' explain the columns. Exit codes: 0 ok, 2 usage, 4 TPM.",
+        "original key). Lines starting with '#' explain the columns.",
     .options = {{"tcti", "TCTI", "TCTI configuration (default: $TPM2TOOLS_TCTI, $TCTI, then tctildr's search)"}},
 };
 
