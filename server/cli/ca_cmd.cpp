@@ -188,12 +188,10 @@ Exit run_init(std::span<const std::string> args) {
         }
     }
     if (!write_file_atomically(key_path, ca->key_pem, 0600)) {
-        print_error(init_spec.name, "cannot write " + key_path);
-        return Exit::failure;
+        return report(init_spec, {Exit::failure, "cannot write " + key_path, {}});
     }
     if (!write_file_atomically(cert_path, ca->certificate_pem, 0644)) {
-        print_error(init_spec.name, "cannot write " + cert_path);
-        return Exit::failure;
+        return report(init_spec, {Exit::failure, "cannot write " + cert_path, {}});
     }
     std::cout << "wrote " << key_path << " (CA key, 0600) and " << cert_path << " (valid " << *days << " days)\n";
     return Exit::ok;
@@ -268,8 +266,7 @@ Exit run_sign(std::span<const std::string> args) {
     issue.days = *days;
     auto profile = pki::parse_certificate_profile(options->value_or("profile", "client"));
     if (!profile) {
-        print_error(sign_spec.name, profile.error().reason);
-        return Exit::usage;
+        return report(sign_spec, {Exit::usage, profile.error().reason, {}});
     }
     issue.profile = *profile;
     const auto new_key_path = options->value("new-key");
@@ -307,18 +304,15 @@ Exit run_sign(std::span<const std::string> args) {
     }
     auto issued = ca->issue(view(*csr), issue, system_clock());
     if (!issued) {
-        print_error(sign_spec.name, (new_key_path ? std::string("the new key's request") : *options->value("csr")) +
-                                        ": " + issued.error().reason);
-        return Exit::failure;
+        const std::string request = new_key_path ? std::string("the new key's request") : *options->value("csr");
+        return report(sign_spec, {Exit::failure, request + ": " + issued.error().reason, {}});
     }
     if (made && !write_file_atomically(*new_key_path, made->key.text, 0600)) {
-        print_error(sign_spec.name, "cannot write " + *new_key_path);
-        return Exit::failure;
+        return report(sign_spec, {Exit::failure, "cannot write " + *new_key_path, {}});
     }
     const std::string out = *options->value("out");
     if (!write_file_atomically(out, issued->pem, 0644)) {
-        print_error(sign_spec.name, "cannot write " + out);
-        return Exit::failure;
+        return report(sign_spec, {Exit::failure, "cannot write " + out, {}});
     }
     if (made) std::cout << "wrote " << *new_key_path << " (software P-256 key, 0600)\n";
     std::cout << "issued " << out << ": " << issued->subject << ", serial " << to_hex(view(issued->serial)) << ", "

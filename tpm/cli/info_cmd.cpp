@@ -59,15 +59,13 @@ Exit run(std::span<const std::string> args) {
     if (!context) return Exit::tpm;
     if (options->has("selftest")) {
         if (auto tested = tpm::run_self_test(*context); !tested) {
-            print_error(spec.name, tested.error().reason);
-            return Exit::tpm;
+            return report(spec, {Exit::tpm, tested.error().reason, {}});
         }
         std::cout << "self-test: passed (full)\n";
     }
     auto info = tpm::read_tpm_info(*context);
     if (!info) {
-        print_error(spec.name, info.error().reason);
-        return Exit::tpm;
+        return report(spec, {Exit::tpm, info.error().reason, {}});
     }
     const tpm::TpmInfo& i = *info;
     char id[16];

@@ -51,8 +51,7 @@ Exit run(std::span<const std::string> args) {
     if (!context) return Exit::tpm;
     auto objects = tpm::list_persistent_objects(*context);
     if (!objects) {
-        print_error(spec.name, objects.error().reason);
-        return Exit::tpm;
+        return report(spec, {Exit::tpm, objects.error().reason, {}});
     }
     if (!objects->empty())
         std::cout << "# handle  key  made-by  use  attributes  public key (sha256 of SubjectPublicKeyInfo)\n";
