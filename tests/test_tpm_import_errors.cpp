@@ -73,14 +73,14 @@ TEST_CASE("tpmtls import: a table of refused inputs and TPM states, each with it
     const uint16_t closed_port = free_loopback_port_pair();
 
     const Row rows[] = {
-        {"wrong key type: Ed25519", {"--in", "{KEY:ed25519}", "--out", "{OUT}"}, 1, "wrong key type"},
-        {"wrong key type: RSA-1024", {"--in", "{KEY:rsa1024}", "--out", "{OUT}"}, 1, "wrong key type: RSA-1024"},
-        {"wrong key type: RSA-3072", {"--in", "{KEY:rsa3072}", "--out", "{OUT}"}, 1, "wrong key type: RSA-3072"},
-        {"unsupported curve: P-384", {"--in", "{KEY:p384}", "--out", "{OUT}"}, 1, "unsupported curve secp384r1"},
-        {"unsupported curve: secp256k1", {"--in", "{KEY:k256}", "--out", "{OUT}"}, 1, "unsupported curve"},
-        {"not a key", {"--in", "{KEY:garbage}", "--out", "{OUT}"}, 1, "not a private key"},
-        {"a certificate, not a key", {"--in", "{KEY:cert}", "--out", "{OUT}"}, 1, "not a private key"},
-        {"input missing", {"--in", "{KEY:missing}", "--out", "{OUT}"}, 1, "cannot read private key"},
+        {"wrong key type: Ed25519", {"--in", "{KEY:ed25519}", "--out", "{OUT}"}, 7, "wrong key type"},
+        {"wrong key type: RSA-1024", {"--in", "{KEY:rsa1024}", "--out", "{OUT}"}, 7, "wrong key type: RSA-1024"},
+        {"wrong key type: RSA-3072", {"--in", "{KEY:rsa3072}", "--out", "{OUT}"}, 7, "wrong key type: RSA-3072"},
+        {"unsupported curve: P-384", {"--in", "{KEY:p384}", "--out", "{OUT}"}, 7, "unsupported curve secp384r1"},
+        {"unsupported curve: secp256k1", {"--in", "{KEY:k256}", "--out", "{OUT}"}, 7, "unsupported curve"},
+        {"not a key", {"--in", "{KEY:garbage}", "--out", "{OUT}"}, 7, "not a private key"},
+        {"a certificate, not a key", {"--in", "{KEY:cert}", "--out", "{OUT}"}, 7, "not a private key"},
+        {"input missing", {"--in", "{KEY:missing}", "--out", "{OUT}"}, 6, "cannot read --in"},
         {"handle occupied", {"--in", "{KEY:p256}", "--persist", "0x81000001"}, 4, "persistent handle 0x81000001 is occupied"},
         {"handle outside the owner range", {"--in", "{KEY:p256}", "--persist", "0x81800000"}, 2, "not an owner persistent handle"},
         {"parent missing", {"--in", "{KEY:p256}", "--out", "{OUT}", "--parent", "0x81000002"}, 4, "parent 0x81000002 is missing"},

@@ -1,37 +1,85 @@
 #include "tpm/key_reference.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "tpm/import.h"
+#include "tpm/inventory.h"
 #include "tpm/key_file.h"
 #include "tpm/keys.h"
 
 namespace tpmtls::tpm {
 
-std::string KeyReference::to_string() const {
-    if (kind == Kind::file) return path;
+namespace {
+
+constexpr std::string_view handle_prefix = "handle:";
+
+std::string hex_handle(uint32_t handle) {
     char text[16];
     auto [end, ec] = std::to_chars(text, text + sizeof text, handle, 16);
     (void)ec;
-    return "handle:0x" + std::string(text, end);
+    return "0x" + std::string(text, end);
 }
 
-Result<uint32_t> parse_persistent_handle(std::string_view text) {
+// "81000010": hex digits only, as a tpm2-tools user may mistype a handle.
+bool all_hex(std::string_view text) {
+    if (text.empty() || text.size() > 8) return false;
+    for (char c : text)
+        if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    return true;
+}
+
+Alert bad_handle(std::string_view text, std::string_view expected) {
     std::string_view number = text;
-    if (number.substr(0, 7) == "handle:") number.remove_prefix(7);
-    if (number.substr(0, 2) == "0x" || number.substr(0, 2) == "0X") number.remove_prefix(2);
+    if (number.substr(0, handle_prefix.size()) == handle_prefix) number.remove_prefix(handle_prefix.size());
+    if (all_hex(number))
+        return make_alert(AlertDescription::internal_error, "handle '" + std::string(text) +
+                                                                "' needs 0x (without it, it is a decimal number): write 0x" +
+                                                                std::string(number));
+    return make_alert(AlertDescription::internal_error,
+                      "bad handle '" + std::string(text) + "': expected " + std::string(expected));
+}
+
+}  // namespace
+
+std::string KeyReference::to_string() const {
+    if (kind == Kind::file) return path;
+    return std::string(handle_prefix) + hex_handle(handle);
+}
+
+Result<uint32_t> parse_tpm_handle(std::string_view text) {
+    std::string_view number = text;
+    if (number.substr(0, handle_prefix.size()) == handle_prefix) number.remove_prefix(handle_prefix.size());
+    if (number.substr(0, 2) != "0x" && number.substr(0, 2) != "0X") return bad_handle(text, "0x and 8 hex digits");
+    number.remove_prefix(2);
     uint32_t handle = 0;
     auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), handle, 16);
-    if (number.empty() || ec != std::errc() || end != number.data() + number.size() || (handle >> 24) != 0x81)
-        return fail(AlertDescription::internal_error,
-                    "bad persistent handle '" + std::string(text) + "': expected 0x81000000-0x81FFFFFF");
+    if (!all_hex(number) || ec != std::errc() || end != number.data() + number.size())
+        return bad_handle(text, "0x and 8 hex digits");
     return handle;
 }
 
+Result<uint32_t> parse_persistent_handle(std::string_view text, HandleUse use) {
+    constexpr uint32_t platform_first = persistent_owner_last + 1, persistent_last = 0x81ffffff;
+    const std::string_view range = use == HandleUse::create ? "0x81000000-0x817FFFFF" : "0x81000000-0x81FFFFFF";
+    auto handle = parse_tpm_handle(text);
+    if (!handle) return bad_handle(text, "a persistent handle, " + std::string(range));
+    if (*handle < persistent_first || *handle > persistent_last)
+        return fail(AlertDescription::internal_error,
+                    "bad handle '" + std::string(text) + "': not a persistent handle (" + std::string(range) + ")");
+    if (use == HandleUse::create && *handle >= platform_first)
+        return fail(AlertDescription::internal_error,
+                    "handle " + hex_handle(*handle) +
+                        " is not an owner persistent handle (0x81000000-0x817FFFFF; 0x81800000-0x81FFFFFF belong to "
+                        "the platform)");
+    return *handle;
+}
+
 Result<KeyReference> parse_key_reference(std::string_view text) {
-    constexpr std::string_view prefix = "handle:";
     KeyReference key;
-    if (text.substr(0, prefix.size()) != prefix) {
+    const bool prefixed = text.substr(0, handle_prefix.size()) == handle_prefix;
+    const bool bare_handle = (text.substr(0, 4) == "0x81" || text.substr(0, 4) == "0X81") && all_hex(text.substr(2));
+    if (!prefixed && !bare_handle) {
         if (text.empty()) return fail(AlertDescription::internal_error, "empty key reference (a TSS2 key file or handle:0x81xxxxxx)");
         key.path = std::string(text);
         return key;
@@ -39,11 +87,19 @@ Result<KeyReference> parse_key_reference(std::string_view text) {
     auto handle = parse_persistent_handle(text);
     if (!handle)
         return fail(AlertDescription::internal_error,
-                    "bad key reference '" + std::string(text) +
-                        "': expected handle:0x81xxxxxx (persistent handles are 0x81000000-0x81FFFFFF) or a TSS2 key file path");
+                    "bad key reference '" + std::string(text) + "': " + handle.error().reason +
+                        " (handle:0x81xxxxxx, 0x81xxxxxx or a TSS2 key file path)");
     key.kind = KeyReference::Kind::handle;
     key.handle = *handle;
     return key;
+}
+
+std::string handle_spelling_hint(std::string_view text) {
+    std::string_view number = text;
+    if (number.substr(0, handle_prefix.size()) == handle_prefix) number.remove_prefix(handle_prefix.size());
+    if (number.substr(0, 2) == "0x" || number.substr(0, 2) == "0X") number.remove_prefix(2);
+    if (number.size() != 8 || !all_hex(number) || number.substr(0, 2) != "81") return {};
+    return "to name a persistent handle, write 0x" + std::string(number) + " or handle:0x" + std::string(number);
 }
 
 namespace {
@@ -69,8 +125,7 @@ Result<Tss2KeyFile> read_key_file(const KeyReference& key, ByteView auth) {
     // emptyAuth); a mismatch would only surface as TPM_RC_AUTH_FAIL at the first signature.
     if (!file->empty_auth && auth.empty())
         return fail(AlertDescription::internal_error,
-                    "the key file says the key has an authorization value: give it with --auth-file FILE or "
-                    "--auth-prompt");
+                    "the key file says the key has an authorization value: give it with --auth-file FILE");
     if (file->empty_auth && !auth.empty())
         return fail(AlertDescription::internal_error,
                     "an authorization value was given, but the key file says the key has none");

@@ -1,4 +1,4 @@
-// How users name a TPM key: `handle:0x81000001` (a persistent handle) or the path of a TSS2
+// How users name a TPM key: `handle:0x81000001` or `0x81000001` (a persistent handle) or the path of a TSS2
 // PRIVATE KEY file. open_tpm_signer() turns either into a ready TpmSigner: TPM context opened,
 // parent resolved (the owner primary from tpm2-openssl's template, or the persistent parent the
 // file names), key loaded once, public area read once.
@@ -21,16 +21,29 @@ struct KeyReference {
     Kind kind = Kind::file;
     std::string path;     // Kind::file
     uint32_t handle = 0;  // Kind::handle: 0x81000000-0x81FFFFFF
-    std::string to_string() const;  // as the user wrote it: "handle:0x81000001" or the path
+    std::string to_string() const;  // "handle:0x81000001" or the path
 };
 
-// A persistent handle: "0x81000001" or "81000001" (hex), also with a "handle:" prefix. Anything
-// outside 0x81000000-0x81FFFFFF is an error naming the accepted form.
-Result<uint32_t> parse_persistent_handle(std::string_view text);
+// The one parser for the handles users type (tpm2-tools: 0x81000010; tpm2-openssl:
+// handle:0x81000010). The 0x is required: tpm2-tools reads "81000010" as a decimal number, so
+// it is refused with what to type instead ("write 0x81000010").
+// Any handle (e.g. --parent 0x40000001): 0x and at most 8 hex digits, "handle:" allowed.
+Result<uint32_t> parse_tpm_handle(std::string_view text);
 
-// "handle:0x81000001" (hex, persistent range) or anything else as a file path. A malformed
+// Where a persistent handle may lie. TCG "Registry of Reserved TPM 2.0 Handles and Localities"
+// and TPM 2.0 Part 2 §7.5: 0x81000000-0x817FFFFF are the owner's persistent handles,
+// 0x81800000-0x81FFFFFF the platform's. Handles we create (keygen --persist, persist, import
+// --persist) are owner handles; one that already exists may be named anywhere in the range.
+enum class HandleUse : uint8_t { existing, create };
+Result<uint32_t> parse_persistent_handle(std::string_view text, HandleUse use = HandleUse::existing);
+
+// "handle:0x81000001" or "0x81000001" (a persistent handle), else a file path. A malformed
 // handle is an error naming the accepted forms.
 Result<KeyReference> parse_key_reference(std::string_view text);
+
+// For a key reference that is not an existing file: if it looks like a handle written another
+// way ("81000010", "handle:81000010", "0x81000010" as a path), what to write instead.
+std::string handle_spelling_hint(std::string_view text);
 
 // Opens the TPM (options.tcti, else the environment) and loads the key. `auth` is the key's
 // authorization value (empty for none; see tpm/auth_value.h for reading one). Every error names

@@ -27,7 +27,7 @@ const std::string client_description = std::string(
     "appends the secrets in the NSS key log format for Wireshark.\n"
     "--summary writes one line to standard error after a successful connection: the handshake kind,\n"
     "suite, group and time (connect() until the handshake is done), and every TPM command this\n"
-    "process sent, counted at the TCTI from opening the TPM until the key was flushed at the end.\n\n") + std::string(exit_code_help);
+    "process sent, counted at the TCTI from opening the TPM until the key was flushed at the end.");
 
 const CommandSpec spec{
     .name = "client",
@@ -101,7 +101,7 @@ Exit run(std::span<const std::string> args) {
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
     Problem problem;
-    auto fail = [&] { return report(spec.name, problem); };
+    auto fail = [&] { return report(spec, problem); };
     auto usage = [&](std::string message) {
         problem = {Exit::usage, std::move(message), "see `tpmtls client --help`"};
         return fail();

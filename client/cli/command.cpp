@@ -1,7 +1,11 @@
 #include "client/cli/command.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 
 namespace tpmtls::cli {
@@ -20,6 +24,48 @@ const OptionSpec* find_option(const CommandSpec& spec, std::string_view name) {
 }
 
 }  // namespace
+
+const std::string_view exit_status_help =
+    "exit status (the same for every tpmtls command):\n"
+    "  0  success\n"
+    "  1  other failure\n"
+    "  2  usage error (bad command line)\n"
+    "  3  TLS failure: the handshake or connection failed (the alert is printed)\n"
+    "  4  TPM failure (bad --tcti, TPM unreachable, key refused; the TSS2 text is printed)\n"
+    "  5  network failure: the peer could not be reached, or went away\n"
+    "  6  a file named on the command line is missing or cannot be read\n"
+    "  7  a key or certificate file does not hold a usable key or certificate\n"
+    "  8  cannot listen on the address (port in use, no permission)\n";
+
+Exit report(std::string_view command, const Problem& problem) {
+    print_error(command, problem.message, problem.hint);
+    return problem.exit;
+}
+
+bool hint_names_only_own_options(const CommandSpec& spec, std::string_view hint) {
+    for (size_t at = hint.find("--"); at != std::string_view::npos; at = hint.find("--", at + 2)) {
+        size_t end = at + 2;
+        while (end < hint.size() && (std::isalnum(static_cast<unsigned char>(hint[end])) || hint[end] == '-')) ++end;
+        const std::string_view name = hint.substr(at + 2, end - at - 2);
+        if (name.empty() || name == "help") continue;
+        if (find_option(spec, name) == nullptr) return false;
+        at = end - 2;
+    }
+    return true;
+}
+
+Exit report(const CommandSpec& spec, const Problem& problem) {
+    const bool hint_ok = hint_names_only_own_options(spec, problem.hint);
+    print_error(spec.name, problem.message, hint_ok ? std::string_view(problem.hint) : std::string_view());
+    return problem.exit;
+}
+
+std::optional<Problem> unreadable_file(std::string_view option, const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (in) return std::nullopt;
+    const int saved = errno;
+    return Problem{Exit::file, "cannot read " + std::string(option) + " " + path + ": " + std::strerror(saved), {}};
+}
 
 bool Options::has(std::string_view name) const { return given_.find(name) != given_.end(); }
 
@@ -57,6 +103,8 @@ std::string help_text(const CommandSpec& spec) {
     };
     for (const auto& option : spec.options) add(option.name, option.value_name, option.help);
     add("help", "", "this text");
+    out += "\n";
+    out += exit_status_help;
     return out;
 }
 

@@ -14,10 +14,12 @@
 
 namespace tpmtls::cli {
 
-// Exit codes, so scripts can tell failures apart (documented in the README).
+// Exit codes, so scripts can tell failures apart: the same for every command, printed at the end
+// of every --help (exit_status_help) and in the README. Every command reports a failure as a
+// Problem through report(), which is where the kinds below are the only exits.
 enum class Exit : int {
     ok = 0,
-    failure = 1,   // anything not below (files, I/O)
+    failure = 1,   // anything not below (an output that exists, a write that failed)
     usage = 2,     // bad command line
     tls = 3,       // the TLS handshake or connection failed (the alert is printed)
     tpm = 4,       // the TPM failed or refused (the decoded TSS2 text is printed)
@@ -63,8 +65,29 @@ struct CommandSpec {
 // nullopt with `exit` = usage.
 std::optional<Options> parse_options(const CommandSpec& spec, std::span<const std::string> args, Exit& exit);
 
-// The --help text of a command.
+// The --help text of a command; it ends with exit_status_help.
 std::string help_text(const CommandSpec& spec);
+
+// The exit-status table, the same for every command (the end of every --help).
+extern const std::string_view exit_status_help;
+
+// One failure: its exit status and one line for stderr (plus an optional hint).
+struct Problem {
+    Exit exit = Exit::failure;
+    std::string message;
+    std::string hint;
+};
+
+// The command's one line on stderr (print_error) and its exit status.
+Exit report(std::string_view command, const Problem& problem);
+// The same, and a hint that names an option `spec` does not have is left out (a hint must name
+// only what the user can type); hint_names_only_own_options() is the check.
+Exit report(const CommandSpec& spec, const Problem& problem);
+bool hint_names_only_own_options(const CommandSpec& spec, std::string_view hint);
+
+// A file named by `option` ("--key") that is missing or cannot be read: Exit::file with the
+// system's reason ("cannot read --key F: No such file or directory"); nullopt when readable.
+std::optional<Problem> unreadable_file(std::string_view option, const std::string& path);
 
 // One line on stderr: "tpmtls CMD: message" and, when given, "  hint: ..." below it.
 void print_error(std::string_view command, std::string_view message, std::string_view hint = {});

@@ -1,5 +1,6 @@
 // tpmtls: one command, many subcommands (`tpmtls client`, `tpmtls keygen`, ...). Each lives in its
 // own file under */cli/ and registers itself (client/cli/command.h).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
         print_usage(std::cout);
         return static_cast<int>(Exit::ok);
     }
+    // `tpmtls --version` / `-V`: what `tpmtls version` prints, as users of other tools type it.
+    if (args[0] == "--version" || args[0] == "-V") args = {"version"};
     for (const auto& command : tpmtls::cli::commands()) {
         if (command.name == args[0]) {
             std::span<const std::string> rest(args.data() + 1, args.size() - 1);

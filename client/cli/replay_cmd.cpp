@@ -32,14 +32,12 @@ Exit run(std::span<const std::string> args) {
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
     if (options->value_or("section", "3") != "3") {
-        print_error("replay", "RFC 8448 section " + options->value_or("section", "") + " is not replayed",
-                    "only --section 3 (the simple 1-RTT handshake) is available");
-        return Exit::usage;
+        return report(spec, {Exit::usage, "RFC 8448 section " + options->value_or("section", "") + " is not replayed",
+                             "only --section 3 (the simple 1-RTT handshake) is available"});
     }
     auto replay = run_rfc8448_section3();
     if (!replay) {
-        print_error("replay", replay.error().to_string());
-        return Exit::failure;
+        return report(spec, {Exit::failure, replay.error().to_string(), {}});
     }
     print_replay_report(*replay, ReplayReportOptions{.show_secrets = options->has("show-secrets")}, std::cout);
     return Exit::ok;

@@ -26,24 +26,6 @@
 
 namespace tpmtls::cli {
 
-const std::string_view exit_code_help =
-    "exit status:\n"
-    "  0  success\n"
-    "  1  other failure\n"
-    "  2  usage error (bad command line)\n"
-    "  3  TLS failure: the handshake or connection failed (the alert is printed)\n"
-    "  4  TPM failure (bad --tcti, TPM unreachable, key refused; the TSS2 text is printed)\n"
-    "  5  network failure: the peer could not be reached, or went away\n"
-    "  6  a file named on the command line is missing or cannot be read\n"
-    "  7  a key or certificate file does not hold a usable key or certificate\n"
-    "  8  cannot listen on the address (port in use, no permission)\n";
-
-Exit report(std::string_view command, const Problem& problem) {
-    print_error(command, problem.message, problem.hint);
-    return problem.exit;
-}
-
-
 uint64_t steady_microseconds() {
     using namespace std::chrono;
     return static_cast<uint64_t>(duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count());
@@ -158,10 +140,16 @@ std::optional<std::vector<Bytes>> load_certificate_chain(const std::string& path
 }
 
 std::shared_ptr<Signer> load_signer(const std::string& ref, const SignerOptions& signer_options, Problem& problem) {
-    bool tpm_key = ref.rfind("handle:", 0) == 0;
+    // handle:0x81000001 (tpm2-openssl) or 0x81000001 (tpm2-tools) is a persistent TPM key.
+    const std::string_view text = ref;
+    const auto named = tpm::parse_key_reference(text);
+    bool tpm_key = text.substr(0, 7) == "handle:" || (named && named->kind == tpm::KeyReference::Kind::handle);
     if (!tpm_key) {
         auto data = read_file(ref, "--key", problem);
-        if (!data) return nullptr;
+        if (!data) {
+            if (problem.exit == Exit::file) problem.hint = tpm::handle_spelling_hint(ref);
+            return nullptr;
+        }
         if (contains(*data, "-----BEGIN TSS2 PRIVATE KEY-----")) {
             // A file that does not parse is the file's fault, not the TPM's.
             if (auto parsed = parse_tss2_key_file(view(*data)); !parsed) {

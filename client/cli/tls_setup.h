@@ -16,15 +16,6 @@
 
 namespace tpmtls::cli {
 
-struct Problem {
-    Exit exit = Exit::failure;
-    std::string message;
-    std::string hint;
-};
-
-// The command's one line on stderr (print_error) and its exit code.
-Exit report(std::string_view command, const Problem& problem);
-
 // Reads a whole file named by option `option` (for messages: "--cafile").
 std::optional<Bytes> read_file(const std::string& path, std::string_view option, Problem& problem);
 
@@ -106,8 +97,5 @@ std::shared_ptr<TraceObserver> open_keylog(const std::optional<std::string>& opt
 // prefixed by `prefix` ("[3] " for a server connection).
 std::shared_ptr<TraceObserver> make_text_trace(const std::string& role, bool show_secrets, std::FILE* out,
                                                std::string prefix = {});
-
-// Exit codes and their meaning, for the end of --help.
-extern const std::string_view exit_code_help;
 
 }  // namespace tpmtls::cli

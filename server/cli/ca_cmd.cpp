@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -103,10 +105,12 @@ std::optional<int> parse_days(const CommandSpec& spec, const Options& options, i
     return std::nullopt;
 }
 
+// A missing or unreadable input is Exit::file (6), as for every command.
 std::optional<Bytes> read_file(const CommandSpec& spec, const std::string& path, std::string_view what) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        print_error(spec.name, "cannot read " + std::string(what) + " " + path);
+        const int saved = errno;
+        print_error(spec.name, "cannot read " + std::string(what) + " " + path + ": " + std::strerror(saved));
         return std::nullopt;
     }
     return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -184,12 +188,10 @@ Exit run_init(std::span<const std::string> args) {
         }
     }
     if (!write_file_atomically(key_path, ca->key_pem, 0600)) {
-        print_error(init_spec.name, "cannot write " + key_path);
-        return Exit::failure;
+        return report(init_spec, {Exit::failure, "cannot write " + key_path, {}});
     }
     if (!write_file_atomically(cert_path, ca->certificate_pem, 0644)) {
-        print_error(init_spec.name, "cannot write " + cert_path);
-        return Exit::failure;
+        return report(init_spec, {Exit::failure, "cannot write " + cert_path, {}});
     }
     std::cout << "wrote " << key_path << " (CA key, 0600) and " << cert_path << " (valid " << *days << " days)\n";
     return Exit::ok;
@@ -264,8 +266,7 @@ Exit run_sign(std::span<const std::string> args) {
     issue.days = *days;
     auto profile = pki::parse_certificate_profile(options->value_or("profile", "client"));
     if (!profile) {
-        print_error(sign_spec.name, profile.error().reason);
-        return Exit::usage;
+        return report(sign_spec, {Exit::usage, profile.error().reason, {}});
     }
     issue.profile = *profile;
     const auto new_key_path = options->value("new-key");
@@ -278,11 +279,9 @@ Exit run_sign(std::span<const std::string> args) {
     }
 
     const auto ca_cert = read_file(sign_spec, *options->value("ca-cert"), "CA certificate");
+    if (!ca_cert) return Exit::file;
     auto ca_key = read_file(sign_spec, *options->value("ca-key"), "CA key");
-    if (!ca_cert || !ca_key) {
-        if (ca_key) secure_wipe(ca_key->data(), ca_key->size());
-        return Exit::failure;
-    }
+    if (!ca_key) return Exit::file;
     const auto rsa_padding = options->has("pss") ? pki::RsaPadding::pss : pki::RsaPadding::pkcs1_v15;
     auto ca = pki::CertificateAuthority::load(view(*ca_cert), view(*ca_key), rsa_padding);
     secure_wipe(ca_key->data(), ca_key->size());
@@ -290,7 +289,8 @@ Exit run_sign(std::span<const std::string> args) {
         // illegal_parameter: --pss with a CA key that is not RSA.
         const bool usage = ca.error().description == AlertDescription::illegal_parameter;
         print_error(sign_spec.name, (usage ? "--pss: " : "") + ca.error().reason);
-        return usage ? Exit::usage : Exit::failure;
+        // Otherwise the CA certificate or key does not hold what it should.
+        return usage ? Exit::usage : Exit::key;
     }
     std::optional<NewKeyRequest> made;
     std::optional<Bytes> csr;
@@ -300,22 +300,19 @@ Exit run_sign(std::span<const std::string> args) {
         csr = made->csr_der;
     } else {
         csr = read_file(sign_spec, *options->value("csr"), "CSR");
-        if (!csr) return Exit::failure;
+        if (!csr) return Exit::file;
     }
     auto issued = ca->issue(view(*csr), issue, system_clock());
     if (!issued) {
-        print_error(sign_spec.name, (new_key_path ? std::string("the new key's request") : *options->value("csr")) +
-                                        ": " + issued.error().reason);
-        return Exit::failure;
+        const std::string request = new_key_path ? std::string("the new key's request") : *options->value("csr");
+        return report(sign_spec, {Exit::failure, request + ": " + issued.error().reason, {}});
     }
     if (made && !write_file_atomically(*new_key_path, made->key.text, 0600)) {
-        print_error(sign_spec.name, "cannot write " + *new_key_path);
-        return Exit::failure;
+        return report(sign_spec, {Exit::failure, "cannot write " + *new_key_path, {}});
     }
     const std::string out = *options->value("out");
     if (!write_file_atomically(out, issued->pem, 0644)) {
-        print_error(sign_spec.name, "cannot write " + out);
-        return Exit::failure;
+        return report(sign_spec, {Exit::failure, "cannot write " + out, {}});
     }
     if (made) std::cout << "wrote " << *new_key_path << " (software P-256 key, 0600)\n";
     std::cout << "issued " << out << ": " << issued->subject << ", serial " << to_hex(view(issued->serial)) << ", "

@@ -30,8 +30,7 @@ const std::string server_description = std::string(
     "closed after each answer. One line per connection goes to standard output: peer, cipher\n"
     "suite, group, full or resumed, client identity, handshake time, outcome.\n"
     "--key takes a software PEM key or a TPM key (TSS2 key file or handle:0x81..., with --tcti).\n"
-    "--accept PORT listens on all IPv4 addresses; [::]:PORT or [::1]:PORT for IPv6.\n\n") +
-    std::string(exit_code_help);
+    "--accept PORT listens on all IPv4 addresses; [::]:PORT or [::1]:PORT for IPv6.");
 
 const CommandSpec spec{
     .name = "server",
@@ -208,7 +207,7 @@ Exit run(std::span<const std::string> args) {
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
     Problem problem;
-    auto fail = [&] { return report(spec.name, problem); };
+    auto fail = [&] { return report(spec, problem); };
     auto usage = [&](std::string message) {
         problem = {Exit::usage, std::move(message), "see `tpmtls server --help`"};
         return fail();

@@ -19,7 +19,7 @@ const CommandSpec spec{
         "Evicts the persistent object at HANDLE. Only keys made by tpmtls (our key templates at an\n"
         "owner handle, see `tpmtls list`) are evicted; others, such as the SRK (0x81000001) or the EK\n"
         "(0x81010001), need --force. The key is gone for good unless you kept its key file.\n"
-        "Exit codes: 0 ok, 1 refused (not made by tpmtls), 2 usage, 4 TPM (empty handle, lockout).",
+        "HANDLE is written 0x81000010 (tpm2-tools) or handle:0x81000010 (tpm2-openssl).",
     .options =
         {
             {"handle", "HANDLE", "the persistent handle (0x81000000-0x81ffffff)"},
@@ -32,22 +32,16 @@ Exit run(std::span<const std::string> args) {
     Exit exit = Exit::ok;
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
+    const auto fail = [](Problem problem) { return report(spec, problem); };
     const auto text = options->value("handle");
-    if (!text) {
-        print_error(spec.name, "needs --handle", "see `tpmtls evict --help`");
-        return Exit::usage;
-    }
-    const auto reference = tpm::parse_key_reference("handle:" + *text);
-    if (!reference) {
-        print_error(spec.name, reference.error().reason);
-        return Exit::usage;
-    }
+    if (!text) return fail({Exit::usage, "needs --handle", "see `tpmtls evict --help`"});
+    const auto handle = tpm::parse_persistent_handle(*text);
+    if (!handle) return fail({Exit::usage, handle.error().reason, "see `tpmtls evict --help`"});
     const auto context = open_tpm(spec.name, *options);
     if (!context) return Exit::tpm;
-    if (auto evicted = tpm::evict_persistent_object(*context, reference->handle, options->has("force")); !evicted) {
+    if (auto evicted = tpm::evict_persistent_object(*context, *handle, options->has("force")); !evicted) {
         const bool refused = evicted.error().description == AlertDescription::illegal_parameter;
-        print_error(spec.name, evicted.error().reason, refused ? "check it with `tpmtls list`" : "");
-        return refused ? Exit::failure : Exit::tpm;
+        return fail({refused ? Exit::failure : Exit::tpm, evicted.error().reason, refused ? "check it with `tpmtls list`" : ""});
     }
     std::cout << "evicted " << *text << "\n";
     return Exit::ok;

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <iostream>
 
@@ -29,15 +28,12 @@ const CommandSpec spec{
         "TPM, so copies of it may exist: generate keys on the device (tpmtls keygen) where you can.\n"
         "An occupied --persist handle is replaced only with --force, and only if its object was made\n"
         "by tpmtls (as `tpmtls list` shows it; like `tpmtls evict`); another object, such as an SRK or\n"
-        "an EK, needs --replace-foreign as well.\n"
-        "Exit codes: 0 ok, 1 input (unreadable, wrong key type, unsupported curve, output exists,\n"
-        "handle holds an object tpmtls did not make),\n"
-        "2 usage, 4 TPM (unreachable, handle occupied, parent missing, lockout).",
+        "an EK, needs --replace-foreign as well.",
     .options =
         {
             {"in", "FILE", "the private key to import (PEM or DER)"},
             {"out", "FILE", "write a TSS2 key file (mode 0600)"},
-            {"persist", "HANDLE", "make the key persistent at HANDLE (0x81000000-0x817fffff)"},
+            {"persist", "HANDLE", "make the key persistent at HANDLE (an owner handle, 0x81000000-0x817FFFFF)"},
             {"parent", "HANDLE", "parent: 0x40000001 (owner primary, default) or a persistent ECC P-256 storage key"},
             {"force", "", "replace an existing --out file, or a --persist handle holding a key tpmtls made"},
             {"replace-foreign", "", "with --force: replace a --persist handle even if tpmtls did not make its object"},
@@ -45,23 +41,9 @@ const CommandSpec spec{
         },
 };
 
-std::optional<uint32_t> parse_handle(const std::string& text, Exit& exit, std::string_view option) {
-    std::string_view digits = text;
-    if (digits.substr(0, 2) == "0x" || digits.substr(0, 2) == "0X") digits.remove_prefix(2);
-    uint32_t value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
-        print_error(spec.name, "--" + std::string(option) + " '" + text + "' is not a hex handle (0x81000001)");
-        exit = Exit::usage;
-        return std::nullopt;
-    }
-    return value;
-}
+Exit fail(Problem problem) { return report(spec, problem); }
 
-Exit tpm_failure(const Alert& alert) {
-    print_error(spec.name, alert.reason);
-    return Exit::tpm;
-}
+Exit tpm_failure(const Alert& alert) { return fail({Exit::tpm, alert.reason, {}}); }
 
 Exit run(std::span<const std::string> args) {
     Exit exit = Exit::ok;
@@ -70,42 +52,31 @@ Exit run(std::span<const std::string> args) {
     const auto in = options->value("in");
     const auto out = options->value("out");
     const auto persist_text = options->value("persist");
-    if (!in || (out.has_value() == persist_text.has_value())) {
-        print_error(spec.name, "needs --in and exactly one of --out or --persist", "see `tpmtls import --help`");
-        return Exit::usage;
-    }
+    if (!in || (out.has_value() == persist_text.has_value()))
+        return fail({Exit::usage, "needs --in and exactly one of --out or --persist", "see `tpmtls import --help`"});
     const bool force = options->has("force");
-    if (options->has("replace-foreign") && !force) {
-        print_error(spec.name, "--replace-foreign goes with --force", "see `tpmtls import --help`");
-        return Exit::usage;
-    }
+    if (options->has("replace-foreign") && !force)
+        return fail({Exit::usage, "--replace-foreign goes with --force", "see `tpmtls import --help`"});
     uint32_t parent = tpm::owner_hierarchy;
     if (auto text = options->value("parent")) {
-        const auto value = parse_handle(*text, exit, "parent");
-        if (!value) return exit;
+        const auto value = tpm::parse_tpm_handle(*text);
+        if (!value) return fail({Exit::usage, "--parent: " + value.error().reason, "see `tpmtls import --help`"});
         parent = *value;
     }
     std::optional<uint32_t> persist;
     if (persist_text) {
-        persist = parse_handle(*persist_text, exit, "persist");
-        if (!persist) return exit;
-        if (*persist < tpm::persistent_first || *persist > tpm::persistent_owner_last) {
-            print_error(spec.name, "--persist " + *persist_text + " is not an owner persistent handle (0x81000000-0x817fffff)");
-            return Exit::usage;
-        }
+        const auto value = tpm::parse_persistent_handle(*persist_text, tpm::HandleUse::create);
+        if (!value) return fail({Exit::usage, "--persist: " + value.error().reason, "see `tpmtls import --help`"});
+        persist = *value;
     }
     struct stat st {};
-    if (out && !force && ::stat(out->c_str(), &st) == 0) {
-        print_error(spec.name, *out + " exists: not replaced", "pass --force to replace it");
-        return Exit::failure;
-    }
+    if (out && !force && ::stat(out->c_str(), &st) == 0)
+        return fail({Exit::failure, *out + " exists: not replaced", "pass --force to replace it"});
 
     // Input first: a wrong key type is reported before the TPM is touched.
+    if (auto problem = unreadable_file("--in", *in)) return fail(*problem);
     auto key = tpm::read_private_key_file(*in);
-    if (!key) {
-        print_error(spec.name, key.error().reason);
-        return Exit::failure;
-    }
+    if (!key) return fail({Exit::key, key.error().reason, {}});
     tpm::ContextOptions context_options;
     context_options.tcti = options->value("tcti");
     auto context = tpm::TpmContext::open(context_options);
@@ -115,19 +86,17 @@ Exit run(std::span<const std::string> args) {
         if (!handles) return tpm_failure(handles.error());
         const bool occupied = std::find(handles->begin(), handles->end(), *persist) != handles->end();
         if (occupied && !force) {
-            print_error(spec.name, "persistent handle " + *persist_text + " is occupied",
-                        "see `tpmtls list`; pass --force to replace it, or choose another handle");
-            return Exit::tpm;
+            return fail({Exit::tpm, "persistent handle " + *persist_text + " is occupied",
+                         "see `tpmtls list`; pass --force to replace it, or choose another handle"});
         }
         if (occupied && !options->has("replace-foreign")) {
             auto object = tpm::describe_persistent_object(**context, *persist);
             if (!object) return tpm_failure(object.error());
             if (!object->made_by_tpmtls) {
-                print_error(spec.name,
-                            "persistent handle " + *persist_text + " holds " + object->type + " (" +
-                                object->attribute_names + "), which tpmtls did not make: not replaced",
-                            "check it with `tpmtls list`; add --replace-foreign to replace it anyway");
-                return Exit::failure;
+                return fail({Exit::failure,
+                             "persistent handle " + *persist_text + " holds " + object->type + " (" +
+                                 object->attribute_names + "), which tpmtls did not make: not replaced",
+                             "check it with `tpmtls list`; add --replace-foreign to replace it anyway"});
             }
         }
     }
@@ -136,10 +105,8 @@ Exit run(std::span<const std::string> args) {
 
     std::string where;
     if (out) {
-        if (auto saved = save_tss2_key_file(*out, tpm::key_file_for(*imported)); !saved) {
-            print_error(spec.name, saved.error().reason);
-            return Exit::failure;
-        }
+        if (auto saved = save_tss2_key_file(*out, tpm::key_file_for(*imported)); !saved)
+            return fail({Exit::failure, saved.error().reason, {}});
         where = *out;
     } else {
         if (auto persisted = tpm::persist_imported_key(*context, *imported, *persist, force); !persisted)

@@ -24,8 +24,7 @@ const CommandSpec spec{
         "version, spec family/level/revision), the algorithms and ECC curves it implements, its\n"
         "transient object slots (TPM_PT_HR_TRANSIENT_MIN), whether it can hold the keys tpmtls makes\n"
         "(ECC P-256 with ECDSA; RSA-2048 with RSA-PSS) and the dictionary-attack state. With\n"
-        "--selftest it runs TPM2_SelfTest(full) first and reports TPM2_GetTestResult.\n"
-        "Exit codes: 0 ok, 2 usage, 4 TPM (unreachable, self-test failed).",
+        "--selftest it runs TPM2_SelfTest(full) first and reports TPM2_GetTestResult.",
     .options =
         {
             {"selftest", "", "run the full self-test (TPM2_SelfTest fullTest=YES)"},
@@ -60,15 +59,13 @@ Exit run(std::span<const std::string> args) {
     if (!context) return Exit::tpm;
     if (options->has("selftest")) {
         if (auto tested = tpm::run_self_test(*context); !tested) {
-            print_error(spec.name, tested.error().reason);
-            return Exit::tpm;
+            return report(spec, {Exit::tpm, tested.error().reason, {}});
         }
         std::cout << "self-test: passed (full)\n";
     }
     auto info = tpm::read_tpm_info(*context);
     if (!info) {
-        print_error(spec.name, info.error().reason);
-        return Exit::tpm;
+        return report(spec, {Exit::tpm, info.error().reason, {}});
     }
     const tpm::TpmInfo& i = *info;
     char id[16];

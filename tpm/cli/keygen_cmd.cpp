@@ -30,11 +30,11 @@ const CommandSpec spec{
         "file holds it wrapped by the TPM. --out writes a TSS2 PRIVATE KEY file; --persist makes the\n"
         "key persistent at a handle (an occupied handle is refused unless --force). At least one of\n"
         "the two is needed. The authorization value is read from a file or the terminal, never from\n"
-        "the command line. Exit codes: 0 ok, 1 file error, 2 usage, 4 TPM error.",
+        "the command line.",
     .options = {
         {"out", "FILE", "write the key as a TSS2 PRIVATE KEY file (refuses to overwrite without --force)"},
         {"algorithm", "ecc|rsa", "ecc: ECC P-256 (default); rsa: RSA-2048"},
-        {"persist", "HANDLE", "make the key persistent at HANDLE (0x81000000-0x81FFFFFF)"},
+        {"persist", "HANDLE", "make the key persistent at HANDLE (an owner handle, 0x81000000-0x817FFFFF)"},
         {"force", "", "replace an existing --out file or what is stored at --persist"},
         {"auth-file", "FILE", "the key's authorization value: the first line of FILE"},
         {"auth-prompt", "", "ask for the key's authorization value on the terminal (twice)"},
@@ -44,15 +44,9 @@ const CommandSpec spec{
     },
 };
 
-Exit tpm_failure(const Alert& error) {
-    print_error(spec.name, error.reason);
-    return Exit::tpm;
-}
+Exit tpm_failure(const Alert& error) { return report(spec, {Exit::tpm, error.reason, {}}); }
 
-Exit file_failure(const Alert& error) {
-    print_error(spec.name, error.reason);
-    return Exit::failure;
-}
+Exit file_failure(const Alert& error) { return report(spec, {Exit::failure, error.reason, {}}); }
 
 bool file_exists(const std::string& path) {
     struct stat st {};
@@ -82,8 +76,7 @@ Exit run(std::span<const std::string> args) {
     const auto options = parse_options(spec, args, exit);
     if (!options) return exit;
     const auto usage = [&](std::string_view message) {
-        print_error(spec.name, message, "see `tpmtls keygen --help`");
-        return Exit::usage;
+        return report(spec, {Exit::usage, std::string(message), "see `tpmtls keygen --help`"});
     };
     const std::optional<std::string> out = options->value("out");
     const std::optional<std::string> persist_text = options->value("persist");
@@ -95,18 +88,18 @@ Exit run(std::span<const std::string> args) {
         return usage("--auth-file and --auth-prompt exclude each other");
     std::optional<uint32_t> persist;
     if (persist_text) {
-        auto handle = parse_persistent_handle(*persist_text);
+        auto handle = parse_persistent_handle(*persist_text, HandleUse::create);
         if (!handle) return usage(handle.error().reason);
         persist = *handle;
     }
     const bool force = options->has("force");
     if (out && file_exists(*out) && !force) {
-        print_error(spec.name, *out + " exists", "pass --force to overwrite it");
-        return Exit::failure;
+        return report(spec, {Exit::failure, *out + " exists", "pass --force to overwrite it"});
     }
 
     Secret auth;
     if (const auto auth_file = options->value("auth-file")) {
+        if (auto problem = unreadable_file("--auth-file", *auth_file)) return report(spec, *problem);
         auto value = read_auth_file(*auth_file);
         if (!value) return file_failure(value.error());
         auth = std::move(*value);
@@ -125,9 +118,8 @@ Exit run(std::span<const std::string> args) {
         auto occupied = persistent_handle_occupied(*context, *persist);
         if (!occupied) return tpm_failure(occupied.error());
         if (*occupied) {
-            print_error(spec.name, "persistent handle " + *persist_text + " is occupied",
-                        "pass --force to replace what is stored there, or choose another handle");
-            return Exit::tpm;
+            return report(spec, {Exit::tpm, "persistent handle " + *persist_text + " is occupied",
+                                 "pass --force to replace what is stored there, or choose another handle"});
         }
     }
     auto blob = create_signing_key(**context, algorithm, ByteView(auth.view().data(), auth.size()));

@@ -23,7 +23,7 @@ const CommandSpec spec{
         "a client key; `storage`: a parent such as the SRK; `restricted-signing`: an attestation key;\n"
         "else `other`), TPMA_OBJECT attributes, and the SHA-256 of the public key's\n"
         "SubjectPublicKeyInfo (as `openssl pkey -pubout -outform DER | sha256sum` prints it for the\n"
-        "original key). Lines starting with '#' explain the columns. Exit codes: 0 ok, 2 usage, 4 TPM.",
+        "original key). Lines starting with '#' explain the columns.",
     .options = {{"tcti", "TCTI", "TCTI configuration (default: $TPM2TOOLS_TCTI, $TCTI, then tctildr's search)"}},
 };
 
@@ -51,8 +51,7 @@ Exit run(std::span<const std::string> args) {
     if (!context) return Exit::tpm;
     auto objects = tpm::list_persistent_objects(*context);
     if (!objects) {
-        print_error(spec.name, objects.error().reason);
-        return Exit::tpm;
+        return report(spec, {Exit::tpm, objects.error().reason, {}});
     }
     if (!objects->empty())
         std::cout << "# handle  key  made-by  use  attributes  public key (sha256 of SubjectPublicKeyInfo)\n";
