@@ -11,7 +11,7 @@
 # is already red would make every mutation look caught, so its mutations are ERROR (baseline red).
 # Exit status: 0 if every mutation was caught, 1 otherwise, 2 on bad usage or a dirty tree.
 #
-# Not run in CI: it rebuilds and runs 15 test programs 26 times. On 2 cores with ccache warm a
+# Not run in CI: it rebuilds and runs 15 test programs 28 times. On 2 cores with ccache warm a
 # full run takes about 3 minutes (the total time is printed at the end); --only N runs the Nth
 # mutation (1-based, counting mutation lines only) in seconds. See also tests/README.md.
 #
