@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
+#include <new>
+
 #include "tls13/bytes.h"
 #include "tls13/secret.h"
 
@@ -94,4 +98,38 @@ TEST_CASE("Secret moves, wipes and compares in constant time") {
     TrafficSecret t(b.view());
     Key k(t.view());
     CHECK(k.size() == 4);
+}
+
+// STYLE.md §11: the bytes are zeroed, not only forgotten (size 0). Each check looks at the
+// storage itself through a span taken before the wipe, a move or the destructor.
+TEST_CASE("Secret zeroes its bytes on wipe(), when moved from and when destroyed") {
+    const Bytes raw = {0xa5, 0x5a, 0xff, 0x01};
+    auto all_zero = [](std::span<const uint8_t> s) {
+        return std::all_of(s.begin(), s.end(), [](uint8_t b) { return b == 0; });
+    };
+
+    Bytes buffer = raw;
+    secure_wipe(buffer.data(), buffer.size());
+    CHECK(all_zero(view(buffer)));
+
+    Secret wiped;
+    std::span<uint8_t> wiped_storage = wiped.resize_for_write(raw.size());
+    std::copy(raw.begin(), raw.end(), wiped_storage.begin());
+    REQUIRE(constant_time_equal(wiped.view(), view(raw)));
+    wiped.wipe();
+    CHECK(wiped.empty());
+    CHECK(all_zero(wiped_storage));
+
+    Secret moved_from;
+    std::span<uint8_t> moved_storage = moved_from.resize_for_write(raw.size());
+    std::copy(raw.begin(), raw.end(), moved_storage.begin());
+    Secret moved_to = std::move(moved_from);
+    CHECK(constant_time_equal(moved_to.view(), view(raw)));
+    CHECK(all_zero(moved_storage));
+
+    alignas(Secret) std::array<uint8_t, sizeof(Secret)> storage{};
+    Secret* destroyed = new (storage.data()) Secret(view(raw));
+    REQUIRE(std::search(storage.begin(), storage.end(), raw.begin(), raw.end()) != storage.end());
+    destroyed->~Secret();
+    CHECK(std::search(storage.begin(), storage.end(), raw.begin(), raw.end()) == storage.end());
 }

@@ -419,6 +419,14 @@ TEST_CASE("after the handshake: NewSessionTicket, KeyUpdate both ways, nothing e
         const size_t at = flow.client.io.events.size();
         must(flow.client.handshake->send_key_update(true));
         CHECK(flow.client.io.trace(at) == "H(24) W");
+        // §4.6.3, §7.2: the KeyUpdate goes under the old key, and the key then written is
+        // application_traffic_secret_N+1, not the old one reinstalled.
+        const auto& events = flow.client.io.events;
+        const TrafficSecret next_client =
+            must(next_application_traffic_secret(HashAlgorithm::sha256, flow.server.client_application()));
+        CHECK(events.back().data == to_bytes(next_client.view()));
+        CHECK(must(decode_key_update(ByteView(events[at].data).subspan(4))).request_update ==
+              KeyUpdateRequest::update_requested);
     }
     SUBCASE("a post-handshake CertificateRequest (we never offer post_handshake_auth)") {
         const Bytes request = flow.server.certificate_request();

@@ -95,9 +95,10 @@ std::string help_text(const CommandSpec& spec) {
     for (const auto& option : spec.options)
         width = std::max(width, option.name.size() + option.value_name.size() + 3);
     auto add = [&](std::string_view name, std::string_view value_name, std::string_view help) {
-        std::string left = "--" + std::string(name);
-        if (!value_name.empty()) left += " " + std::string(value_name);
-        out += "  " + left + std::string(width + 2 - std::min(width + 1, left.size()), ' ');
+        std::string left = "--";  // appended: "--" + std::string warns -Wrestrict (GCC bug 105329)
+        left += name;
+        if (!value_name.empty()) left.append(" ").append(value_name);
+        out.append("  ").append(left).append(width + 2 - std::min(width + 1, left.size()), ' ');
         out += help;
         out += "\n";
     };

@@ -28,8 +28,11 @@ const CommandSpec spec{
 };
 
 bool has_attribute(const std::string& names, std::string_view name) {
-    const std::string padded = "|" + names + "|";
-    return padded.find("|" + std::string(name) + "|") != std::string::npos;
+    // Appended, not "|" + ...: GCC 12 warns -Wrestrict on const char* + std::string&& (GCC bug 105329).
+    std::string padded = "|", wanted = "|";
+    padded.append(names).append("|");
+    wanted.append(name).append("|");
+    return padded.find(wanted) != std::string::npos;
 }
 
 // What a newcomer needs to know about the object, from its attributes (TPM 2.0 Part 1 §27.2).
