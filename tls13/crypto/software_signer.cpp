@@ -6,7 +6,6 @@
 #include <mbedtls/rsa.h>
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
 #include <optional>
 
@@ -81,16 +80,6 @@ Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_key(ByteView pem_or
         return fail(AlertDescription::internal_error, "unsupported private key type");
     }
     return std::unique_ptr<SoftwareSigner>(new SoftwareSigner(std::move(impl)));
-}
-
-Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_file(const std::string& path, Random& random) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(AlertDescription::internal_error, "cannot read private key " + path);
-    Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto signer = from_key(view(data), random);
-    secure_wipe(data.data(), data.size());
-    if (!signer) return fail(AlertDescription::internal_error, path + ": " + signer.error().reason);
-    return signer;
 }
 
 std::vector<SignatureScheme> SoftwareSigner::schemes() const {

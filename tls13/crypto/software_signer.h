@@ -20,6 +20,7 @@ public:
 
     // `random` feeds ECDSA blinding / RSA-PSS salts; it must outlive the signer.
     static Result<std::unique_ptr<SoftwareSigner>> from_key(ByteView pem_or_der, Random& random = system_random());
+    // Reads the file, then from_key. Defined in net/files.cpp (tpmtls_net): the core reads no files.
     static Result<std::unique_ptr<SoftwareSigner>> from_file(const std::string& path,
                                                              Random& random = system_random());
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 
 #include "tls13/clock.h"
@@ -318,15 +317,6 @@ size_t TrustStore::size() const { return impl_->count; }
 Result<TrustStore> TrustStore::from_pem_or_der(ByteView data) {
     TrustStore store;
     TRY(store.add(data));
-    return store;
-}
-
-Result<TrustStore> TrustStore::from_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return fail(AlertDescription::internal_error, "cannot read trust anchors from " + path);
-    const Bytes data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto store = from_pem_or_der(view(data));
-    if (!store) return fail(AlertDescription::internal_error, path + ": " + store.error().reason);
     return store;
 }
 
