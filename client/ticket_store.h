@@ -29,7 +29,7 @@
 
 #include "client/ticket_store_codec.h"
 #include "tls13/clock.h"
-#include "tls13/handshake_config.h"
+#include "tls13/handshake/handshake_config.h"
 
 namespace tpmtls {
 

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "tls13/bytes.h"
-#include "tls13/handshake_config.h"
+#include "tls13/handshake/handshake_config.h"
 
 namespace tpmtls {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "client/socket.h"
+#include "net/socket.h"
 #include "tls13/bytes.h"
 
 namespace tpmtls::store_io {

@@ -9,12 +9,12 @@
 #include <string>
 #include <string_view>
 
-#include "client/socket.h"
+#include "net/socket.h"
 #include "client/ticket_store.h"
 #include "tls13/clock.h"
 #include "tls13/connection.h"
 #include "tls13/crypto/random.h"
-#include "tls13/handshake_config.h"
+#include "tls13/handshake/handshake_config.h"
 
 namespace tpmtls {
 

@@ -12,7 +12,7 @@
 #include "tls13/clock.h"
 #include "tls13/crypto/random.h"
 #include "tls13/result.h"
-#include "tls13/ticket_keys.h"
+#include "tls13/tickets/ticket_keys.h"
 
 namespace tpmtls {
 

@@ -24,7 +24,7 @@
 #include <map>
 #include <vector>
 
-#include "client/socket.h"
+#include "net/socket.h"
 #include "tls13/connection.h"
 
 namespace tpmtls {

@@ -16,7 +16,7 @@
 #include "tls13/bytes.h"
 #include "tls13/clock.h"
 #include "tls13/crypto/random.h"
-#include "tls13/handshake_config.h"
+#include "tls13/handshake/handshake_config.h"
 #include "tls13/result.h"
 
 namespace tpmtls {

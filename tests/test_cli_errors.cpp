@@ -1,13 +1,13 @@
 // CLI errors as a table (issue 7, "What must be shown"): missing files, unreadable keys, a bad
 // --tcti, a port in use, an unreachable server, a wrong CA. Each gives one clear line on stderr
 // (and at most one hint line), never library noise, and the exit code documented in
-// `tpmtls client --help` (client/cli/command.h, Exit).
+// `tpmtls client --help` (cli/command.h, Exit).
 #include <doctest/doctest.h>
 
 #include <set>
 #include <sstream>
 
-#include "client/socket.h"
+#include "net/socket.h"
 #include "support/cli_programs.h"
 #include "support/openssl_pki.h"
 #include "support/paths.h"

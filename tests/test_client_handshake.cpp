@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "tls13/client_hello_builder.h"
+#include "tls13/handshake/client_hello_builder.h"
 #include "tls13/extensions/alpn.h"
 #include "tls13/extensions/server_name.h"
 

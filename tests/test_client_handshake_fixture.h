@@ -13,13 +13,13 @@
 
 #include "support/result_testing.h"
 #include "support/test_pki.h"
-#include "tls13/client_handshake.h"
+#include "tls13/handshake/client_handshake.h"
 #include "tls13/crypto/key_exchange.h"
 #include "tls13/extensions/key_share.h"
 #include "tls13/extensions/negotiation.h"
-#include "tls13/handshake_common.h"
-#include "tls13/software_signer.h"
-#include "tls13/transcript.h"
+#include "tls13/handshake/handshake_common.h"
+#include "tls13/crypto/software_signer.h"
+#include "tls13/key_schedule/transcript.h"
 
 namespace tpmtls::test {
 

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "fuzz/fuzz_common.h"
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 
 using namespace tpmtls;
 

@@ -7,7 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "support/interop.h"
-#include "tls13/ticket_keys.h"
+#include "tls13/tickets/ticket_keys.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

@@ -9,7 +9,7 @@
 #include "support/result_testing.h"
 #include "support/rfc8448.h"
 #include "tls13/crypto/hkdf.h"
-#include "tls13/key_schedule.h"
+#include "tls13/key_schedule/key_schedule.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

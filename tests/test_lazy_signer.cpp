@@ -12,8 +12,8 @@
 #include "support/result_testing.h"
 #include "support/test_pki.h"
 #include "tls13/lazy_signer.h"
-#include "tls13/software_signer.h"
-#include "tls13/ticket_keys.h"
+#include "tls13/crypto/software_signer.h"
+#include "tls13/tickets/ticket_keys.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

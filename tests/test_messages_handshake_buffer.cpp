@@ -2,7 +2,7 @@
 // §5.1), the size limit, and empty() for the key-change check.
 #include <doctest/doctest.h>
 
-#include "tls13/handshake_buffer.h"
+#include "tls13/messages/handshake_buffer.h"
 
 using namespace tpmtls;
 

@@ -4,8 +4,8 @@
 
 #include "support/result_testing.h"
 #include "support/rfc8448.h"
-#include "tls13/record.h"
-#include "tls13/record_reader.h"
+#include "tls13/record/record.h"
+#include "tls13/record/record_reader.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

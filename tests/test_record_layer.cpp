@@ -4,8 +4,8 @@
 
 #include "support/result_testing.h"
 #include "support/rfc8448.h"
-#include "tls13/key_schedule.h"
-#include "tls13/record_layer.h"
+#include "tls13/key_schedule/key_schedule.h"
+#include "tls13/record/record_layer.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

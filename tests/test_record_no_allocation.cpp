@@ -7,7 +7,7 @@
 #include <new>
 
 #include "support/result_testing.h"
-#include "tls13/record_layer.h"
+#include "tls13/record/record_layer.h"
 
 namespace {
 size_t allocations = 0;

@@ -5,8 +5,8 @@
 
 #include "support/result_testing.h"
 #include "support/rfc8448.h"
-#include "tls13/key_schedule.h"
-#include "tls13/record_protection.h"
+#include "tls13/key_schedule/key_schedule.h"
+#include "tls13/record/record_protection.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

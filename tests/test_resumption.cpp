@@ -13,12 +13,12 @@
 #include "support/paths.h"
 #include "support/peer_process.h"
 #include "support/result_testing.h"
-#include "tls13/client_psk.h"
+#include "tls13/handshake/client_psk.h"
 #include "tls13/extensions/negotiation.h"
 #include "tls13/extensions/pre_shared_key.h"
 #include "tls13/messages/messages.h"
-#include "tls13/ticket_keys.h"
-#include "tls13/ticket_replay_cache.h"
+#include "tls13/tickets/ticket_keys.h"
+#include "tls13/tickets/ticket_replay_cache.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;
@@ -595,7 +595,7 @@ TEST_CASE("ticket key file: created 0600, shared by two loaders, rotated, clear 
 TEST_CASE("the documented ticket layout: a ticket sealed by another implementation opens") {
     // tests/fuzz/corpus/fuzz_ticket_open/sealed_with_identity was sealed with Python's
     // `cryptography` ChaCha20Poly1305 (key 01..20, key id aa*8, AAD = 01 || key id), following
-    // the layout in tls13/ticket_keys.h; its first byte is the fuzzer's mode selector.
+    // the layout in tls13/tickets/ticket_keys.h; its first byte is the fuzzer's mode selector.
     const std::string seed = read_text_file(data_path("../fuzz/corpus/fuzz_ticket_open/sealed_with_identity"));
     REQUIRE(seed.size() > TicketKeys::overhead + 1);
     TicketKeys keys(1);

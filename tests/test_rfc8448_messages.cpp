@@ -11,7 +11,7 @@
 #include "tls13/extensions/negotiation.h"
 #include "tls13/extensions/pre_shared_key.h"
 #include "tls13/extensions/server_name.h"
-#include "tls13/handshake_buffer.h"
+#include "tls13/messages/handshake_buffer.h"
 #include "tls13/messages/messages.h"
 
 using namespace tpmtls;

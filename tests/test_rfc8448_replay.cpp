@@ -16,9 +16,9 @@
 
 #include "support/result_testing.h"
 #include "support/rfc8448.h"
-#include "tls13/key_schedule.h"
-#include "tls13/record_layer.h"
-#include "tls13/transcript.h"
+#include "tls13/key_schedule/key_schedule.h"
+#include "tls13/record/record_layer.h"
+#include "tls13/key_schedule/transcript.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

@@ -15,9 +15,9 @@
 #include "support/rfc8448.h"
 #include "support/rfc8448_replay.h"
 #include "test_server_handshake_support.h"
-#include "tls13/client_psk.h"
+#include "tls13/handshake/client_psk.h"
 #include "tls13/extensions/pre_shared_key.h"
-#include "tls13/ticket_keys.h"
+#include "tls13/tickets/ticket_keys.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

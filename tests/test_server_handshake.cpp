@@ -1,4 +1,4 @@
-// The server state machine (tls13/server_handshake.cpp) driven message by message with a
+// The server state machine (tls13/handshake/server_handshake.cpp) driven message by message with a
 // recording HandshakeIo: the flight's order, the keys at the RFC 8446 §7 points (checked
 // against a client-side key schedule computed here), HelloRetryRequest, client authentication,
 // ALPN, SNI, compatibility mode and KeyUpdate.

@@ -20,9 +20,9 @@
 #include "tls13/extensions/negotiation.h"
 #include "tls13/extensions/pre_shared_key.h"
 #include "tls13/extensions/server_name.h"
-#include "tls13/handshake_common.h"
-#include "tls13/software_signer.h"
-#include "tls13/transcript.h"
+#include "tls13/handshake/handshake_common.h"
+#include "tls13/crypto/software_signer.h"
+#include "tls13/key_schedule/transcript.h"
 
 namespace tpmtls::test {
 

@@ -3,7 +3,7 @@
 
 #include "support/test_pki.h"
 #include "tls13/crypto/verify.h"
-#include "tls13/software_signer.h"
+#include "tls13/crypto/software_signer.h"
 #include "tls13/x509.h"
 
 using namespace tpmtls;

@@ -22,7 +22,7 @@
 #include "support/peer_process.h"
 #include "support/result_testing.h"
 #include "tls13/crypto/hash.h"
-#include "tls13/ticket_keys.h"
+#include "tls13/tickets/ticket_keys.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

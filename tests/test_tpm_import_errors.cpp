@@ -1,4 +1,4 @@
-// `tpmtls import` errors, as a table: each row is a situation, the exit code (client/cli/command.h)
+// `tpmtls import` errors, as a table: each row is a situation, the exit code (cli/command.h)
 // and the words the one-line error must contain. Then the same errors from the library, and the
 // states that need a TPM prepared with tpm2-tools: an occupied handle, a missing parent (also named
 // by a key file), and a TPM in dictionary-attack lockout.

@@ -18,7 +18,7 @@
 #include "support/interop.h"
 #include "support/swtpm.h"
 #include "support/test_pki.h"
-#include "tls13/ticket_keys.h"
+#include "tls13/tickets/ticket_keys.h"
 #include "tpm/context.h"
 #include "tpm/keys.h"
 #include "tpm/tpm_signer.h"

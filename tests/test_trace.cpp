@@ -1,4 +1,4 @@
-// The study trace (tls13/trace.h) of whole in-memory handshakes: every message and every
+// The study trace (tls13/trace/trace.h) of whole in-memory handshakes: every message and every
 // key-schedule step is named, no secret byte appears unless show_secrets asks for it, the key
 // log has the five NSS lines per connection, alerts and timing steps show up.
 #include <doctest/doctest.h>
@@ -9,7 +9,7 @@
 #include <set>
 
 #include "support/connection_pair.h"
-#include "tls13/trace.h"
+#include "tls13/trace/trace.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

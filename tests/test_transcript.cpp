@@ -5,7 +5,7 @@
 
 #include "support/result_testing.h"
 #include "support/rfc8448.h"
-#include "tls13/transcript.h"
+#include "tls13/key_schedule/transcript.h"
 #include "tls13/types.h"
 
 using namespace tpmtls;

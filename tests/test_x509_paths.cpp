@@ -14,7 +14,7 @@
 #include "tls13/clock.h"
 #include "tls13/crypto/c_struct.h"
 #include "tls13/x509.h"
-#include "tls13/x509_parse.h"
+#include "tls13/x509/x509_parse.h"
 
 using namespace tpmtls;
 using namespace tpmtls::test;

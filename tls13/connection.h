@@ -7,9 +7,9 @@
 #include <memory>
 #include <optional>
 
-#include "tls13/handshake_buffer.h"
+#include "tls13/messages/handshake_buffer.h"
 #include "tls13/handshake_io.h"
-#include "tls13/record_layer.h"
+#include "tls13/record/record_layer.h"
 
 namespace tpmtls {
 
@@ -71,7 +71,7 @@ private:
     void allow_change_cipher_spec(bool allowed) override;
     void trace_secret(TraceSecret which, const Secret& value) override;
 
-    // Trace hooks (tls13/trace.h); each does nothing without an observer.
+    // Trace hooks (tls13/trace/trace.h); each does nothing without an observer.
     void trace_handshake(TraceDirection direction, ByteView whole_message);
     void trace_alert(TraceDirection direction, AlertLevel level, const Alert& alert);
     void trace_traffic_secret(TraceDirection direction, const CipherSuiteInfo& suite, const TrafficSecret& secret);

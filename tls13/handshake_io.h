@@ -10,10 +10,10 @@
 #include "tls13/cipher_suite.h"
 #include "tls13/clock.h"
 #include "tls13/crypto/random.h"
-#include "tls13/handshake_config.h"
+#include "tls13/handshake/handshake_config.h"
 #include "tls13/messages/handshake.h"
 #include "tls13/secret.h"
-#include "tls13/trace.h"
+#include "tls13/trace/trace.h"
 
 namespace tpmtls {
 
@@ -31,7 +31,7 @@ public:
     // The §5 window in which an unprotected change_cipher_spec is dropped.
     virtual void allow_change_cipher_spec(bool allowed) = 0;
     // A key-schedule secret other than the traffic secrets installed above (early, handshake,
-    // master, exporter, resumption), for the trace and key log (tls13/trace.h); no-op by default.
+    // master, exporter, resumption), for the trace and key log (tls13/trace/trace.h); no-op by default.
     virtual void trace_secret(TraceSecret /*which*/, const Secret& /*value*/) {}
 };
 
@@ -62,7 +62,7 @@ public:
     virtual const char* state_name() const = 0;
 };
 
-// The two state machines (tls13/client_handshake.cpp, tls13/server_handshake.cpp).
+// The two state machines (tls13/handshake/client_handshake.cpp, tls13/handshake/server_handshake.cpp).
 std::unique_ptr<Handshake> make_client_handshake(ClientConfig config, HandshakeContext context);
 std::unique_ptr<Handshake> make_server_handshake(ServerConfig config, HandshakeContext context);
 

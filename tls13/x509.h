@@ -34,6 +34,8 @@ public:
 
     // One or more PEM "CERTIFICATE" blocks, or a single DER certificate.
     static Result<TrustStore> from_pem_or_der(ByteView data);
+    // Reads the file, then from_pem_or_der. Defined in net/files.cpp (tpmtls_net): the core reads
+    // no files, and a program built on tpmtls_core alone passes bytes instead.
     static Result<TrustStore> from_file(const std::string& path);
     // Each block on its own: one that is unusable as a trust anchor (does not parse; a DSA or
     // Ed25519 key; a CA with an RSA key below 2048 bits; a curve other than P-256/384/521) is

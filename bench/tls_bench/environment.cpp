@@ -7,7 +7,7 @@
 #include <fstream>
 #include <thread>
 
-#include "tls13/software_signer.h"
+#include "tls13/crypto/software_signer.h"
 #include "tls13/x509.h"
 #include "tpm/context.h"
 #include "tpm/key_file.h"

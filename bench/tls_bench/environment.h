@@ -13,7 +13,7 @@
 #include "support/peer_process.h"
 #include "support/swtpm.h"
 #include "support/test_pki.h"
-#include "tls13/handshake_config.h"
+#include "tls13/handshake/handshake_config.h"
 #include "tls_bench/report.h"
 #include "tls_bench/tpm_latency_proxy.h"
 #include "tpm/keys.h"

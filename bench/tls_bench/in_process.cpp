@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "client/tls_client.h"
-#include "tls13/software_signer.h"
+#include "tls13/crypto/software_signer.h"
 #include "tls_bench/bench_server.h"
 #include "tls_bench/resumption.h"
 #include "tls_bench/scenarios.h"

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "client/tls_client.h"
-#include "tls13/software_signer.h"
+#include "tls13/crypto/software_signer.h"
 #include "tls13/x509.h"
 #include "tls_bench/bench_server.h"
 #include "tls_bench/resumption.h"

@@ -3,7 +3,7 @@
 #include <deque>
 
 #include "client/ticket_store.h"
-#include "tls13/ticket_keys.h"
+#include "tls13/tickets/ticket_keys.h"
 
 namespace tpmtls::bench {
 

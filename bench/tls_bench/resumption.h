@@ -9,7 +9,7 @@
 #include <string>
 
 #include "client/tls_client.h"
-#include "tls13/handshake_config.h"
+#include "tls13/handshake/handshake_config.h"
 #include "tls13/result.h"
 
 namespace tpmtls::bench {

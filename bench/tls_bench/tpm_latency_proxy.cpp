@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "client/socket.h"
+#include "net/socket.h"
 #include "tls13/bytes.h"
 
 namespace tpmtls::bench {

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 #include "tls13/extensions/alpn.h"
 #include "tls13/extensions/certificate_authorities.h"
 #include "tls13/extensions/key_share.h"

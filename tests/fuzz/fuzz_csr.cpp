@@ -1,5 +1,5 @@
 // libFuzzer target for PKCS#10 requests as the CA reads them from devices
-// (tls13/pki/csr.h parse_certificate_request). Input is PEM or DER. Two passes per input:
+// (pki/csr.h parse_certificate_request). Input is PEM or DER. Two passes per input:
 // 1. the input as it is: mostly exercises mbedTLS's CSR parser and the signature check;
 // 2. the input's CertificationRequestInfo (RFC 2986 §4.1) with its subjectPKInfo replaced by a
 //    P-256 key made at start-up and signed with that key (ecdsa-with-SHA256), so the parsing
@@ -15,10 +15,10 @@
 #include <memory>
 
 #include "tls13/der.h"
-#include "tls13/pki/csr.h"
-#include "tls13/pki/key_generation.h"
-#include "tls13/pki/names.h"
-#include "tls13/software_signer.h"
+#include "pki/csr.h"
+#include "pki/key_generation.h"
+#include "pki/names.h"
+#include "tls13/crypto/software_signer.h"
 
 using namespace tpmtls;
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "fuzz_common.h"
-#include "tls13/handshake_buffer.h"
+#include "tls13/messages/handshake_buffer.h"
 
 using namespace tpmtls;
 

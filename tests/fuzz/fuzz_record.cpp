@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <span>
 
-#include "tls13/key_schedule.h"
-#include "tls13/record_layer.h"
+#include "tls13/key_schedule/key_schedule.h"
+#include "tls13/record/record_layer.h"
 
 using namespace tpmtls;
 

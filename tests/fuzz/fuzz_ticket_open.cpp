@@ -1,4 +1,4 @@
-// libFuzzer target: session tickets (tls13/ticket_keys.h) as a server meets them in a
+// libFuzzer target: session tickets (tls13/tickets/ticket_keys.h) as a server meets them in a
 // ClientHello's pre_shared_key identity (RFC 8446 §4.2.11). The first input byte picks the layer:
 //   0      TicketKeys::open on the rest, under a fixed ring (key id aa..aa, key 01 02 .. 20): never a
 //          crash, and anything that opens re-seals and opens to the same contents;
@@ -7,7 +7,7 @@
 // Seeds: tests/fuzz/corpus/fuzz_ticket_open/ (a ticket sealed under the fixed key, plaintexts).
 #include <cstdlib>
 
-#include "tls13/ticket_keys.h"
+#include "tls13/tickets/ticket_keys.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // libFuzzer target for the certificate parsing of issue 14 that reads untrusted DER itself:
-// nameConstraints and GeneralNames (tls13/name_constraints.h), distinguished names
-// (tls13/x509_name.h), PEM bundle splitting, the raw TBSCertificate fields and SubjectPublicKeyInfo
-// description, and parse_certificate's extension callback (tls13/x509_parse.h). Checked:
+// nameConstraints and GeneralNames (tls13/x509/name_constraints.h), distinguished names
+// (tls13/x509/x509_name.h), PEM bundle splitting, the raw TBSCertificate fields and SubjectPublicKeyInfo
+// description, and parse_certificate's extension callback (tls13/x509/x509_parse.h). Checked:
 // - every failure is decode_error or bad_certificate, never a crash or another alert;
 // - a parsed name equals itself, starts with itself, and prints;
 // - a name always lies within constraints made of that very name (for the kinds we match).
@@ -11,10 +11,10 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "tls13/name_constraints.h"
+#include "tls13/x509/name_constraints.h"
 #include "tls13/x509.h"
-#include "tls13/x509_name.h"
-#include "tls13/x509_parse.h"
+#include "tls13/x509/x509_name.h"
+#include "tls13/x509/x509_parse.h"
 
 using namespace tpmtls;
 

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "tls13/software_signer.h"
+#include "tls13/crypto/software_signer.h"
 
 namespace tpmtls::test {
 

@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-#include "tls13/software_signer.h"
+#include "tls13/crypto/software_signer.h"
 #include "tls13/x509.h"
 
 namespace tpmtls::test {

@@ -21,7 +21,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "client/socket.h"
+#include "net/socket.h"
 
 extern char** environ;
 

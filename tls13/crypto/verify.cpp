@@ -11,7 +11,7 @@
 
 #include "tls13/crypto/c_struct.h"
 #include "tls13/crypto/mbedtls_signature_hash.h"
-#include "tls13/x509_parse.h"
+#include "tls13/x509/x509_parse.h"
 
 namespace tpmtls {
 

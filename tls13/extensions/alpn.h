@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 
 namespace tpmtls {
 

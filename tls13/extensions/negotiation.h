@@ -9,7 +9,7 @@
 #include <span>
 #include <vector>
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 
 namespace tpmtls {
 

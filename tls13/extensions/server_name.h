@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 
 namespace tpmtls {
 

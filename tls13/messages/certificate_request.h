@@ -5,7 +5,7 @@
 //   } CertificateRequest;
 #pragma once
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 #include "tls13/messages/handshake.h"
 
 namespace tpmtls {

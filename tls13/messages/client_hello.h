@@ -11,7 +11,7 @@
 
 #include <vector>
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 #include "tls13/messages/handshake.h"
 
 namespace tpmtls {

@@ -2,7 +2,7 @@
 //   struct { Extension extensions<0..2^16-1>; } EncryptedExtensions;
 #pragma once
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 #include "tls13/messages/handshake.h"
 
 namespace tpmtls {

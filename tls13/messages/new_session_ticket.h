@@ -8,7 +8,7 @@
 //   } NewSessionTicket;
 #pragma once
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 #include "tls13/messages/handshake.h"
 
 namespace tpmtls {

@@ -10,7 +10,7 @@
 // told apart by the random: a HelloRetryRequest carries SHA-256("HelloRetryRequest").
 #pragma once
 
-#include "tls13/extensions.h"
+#include "tls13/extensions/extensions.h"
 #include "tls13/messages/handshake.h"
 
 namespace tpmtls {
