@@ -197,7 +197,7 @@ Exit run_init(std::span<const std::string> args) {
     return Exit::ok;
 }
 
-// --new-key: a software P-256 key and a request for it, signed with it (tls13/pki/csr.h), so the
+// --new-key: a software P-256 key and a request for it, signed with it (pki/csr.h), so the
 // CA's usual checks run on it like on any device's request.
 struct NewKeyRequest {
     pki::PrivateKeyPem key;

@@ -1,5 +1,5 @@
 // tpmtls: one command, many subcommands (`tpmtls client`, `tpmtls keygen`, ...). Each lives in its
-// own file under */cli/ and registers itself (client/cli/command.h).
+// own file under */cli/ and registers itself (cli/command.h).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

@@ -310,7 +310,7 @@ private:
         derived_steps(e);
     }
 
-    // The §7.1 steps between the traced secrets, computed by the replay with tls13/key_schedule.h
+    // The §7.1 steps between the traced secrets, computed by the replay with tls13/key_schedule/key_schedule.h
     // and tls13/crypto/key_exchange.h from what the handshake reported.
     void derived_steps(const ReplayEvent& e) {
         const std::string who = to_string(e.party);
@@ -459,7 +459,7 @@ private:
         if (run.server_error) line(2, "server: " + run.server_error->to_string());
         if (run.client_error && run.client_error->description == AlertDescription::bad_certificate &&
             contains(run.client_error->reason, "too small"))
-            line(2, "why: RFC 8448's server key is RSA-1024; our chain policy (tls13/x509.cpp) accepts RSA from 2048 "
+            line(2, "why: RFC 8448's server key is RSA-1024; our chain policy (tls13/x509/x509.cpp) accepts RSA from 2048 "
                     "bits, as the RFC's own client evidently did not require.");
         for (const std::string& draw : run.unscripted) line(2, "not an RFC input: " + draw);
 

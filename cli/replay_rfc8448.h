@@ -1,4 +1,4 @@
-// RFC 8448 §3 for `tpmtls replay`, compiled into the command (client/cli/replay_rfc8448.cmake
+// RFC 8448 §3 for `tpmtls replay`, compiled into the command (cli/replay_rfc8448.cmake
 // generates the table from tests/data/rfc8448.json at configure time): the trace's steps in the
 // RFC's order, each with its side, its label and its hex values, and the §2 server RSA key.
 #pragma once

@@ -2,7 +2,7 @@
 // (tls13/connection.h, no sockets) with RFC 8448 §3's inputs - the client and server randoms,
 // both x25519 private keys, the server's certificate and its §2 RSA key, the RFC's clock
 // (2019-01-01) - and records what happened, in order: every handshake message, key-schedule
-// secret, record protection change, alert (from the trace hooks, tls13/trace.h) and every record
+// secret, record protection change, alert (from the trace hooks, tls13/trace/trace.h) and every record
 // on the wire. Part 2 (replay_report.h) compares that log with the RFC.
 #pragma once
 

@@ -1,6 +1,6 @@
 // What the TPM subcommands share: opening the TPM named by --tcti (else TPM2TOOLS_TCTI / TCTI,
 // else tctildr's default), with a failure reported as one line. tpm2-tss's own error log is off
-// unless the user set TSS2_LOG (client/cli/main.cpp).
+// unless the user set TSS2_LOG (cli/main.cpp).
 #pragma once
 
 #include <memory>

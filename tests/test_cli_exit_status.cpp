@@ -1,6 +1,6 @@
 // Issue 15 point 3: one set of conventions for every `tpmtls` command. Each command's missing
 // file, file that is not a key or certificate, bad option and unreachable TPM exit with the status
-// of the one table (client/cli/command.h, Exit; printed at the end of every --help): 6, 7, 2, 4.
+// of the one table (cli/command.h, Exit; printed at the end of every --help): 6, 7, 2, 4.
 // Every --option an error names exists in that command's --help; handles and key references
 // are taken in the spellings tpm2-tools and tpm2-openssl users type.
 #include <doctest/doctest.h>
