@@ -235,13 +235,14 @@ std::string markdown_table(const CellList& list, const std::vector<CellResult>& 
     std::string t = std::to_string(list.cells.size()) + " cells: " + std::to_string(list.pairwise) +
                     " cover every pair of values of two dimensions, " + std::to_string(list.tutorial) +
                     " more run the tutorial's PKI against every peer both ways.\n\n|";
-    for (const Dimension& d : dimensions) t += " " + std::string(d.title) + " |";
+    // Appended, not " " + std::string(...): GCC 12 warns -Wrestrict there (GCC bug 105329).
+    for (const Dimension& d : dimensions) t.append(" ").append(d.title).append(" |");
     t += " result |\n|";
     for (size_t i = 0; i <= dimensions.size(); ++i) t += "---|";
     t += "\n";
     for (size_t i = 0; i < list.cells.size(); ++i) {
         t += "|";
-        for (size_t d = 0; d < dimensions.size(); ++d) t += " " + std::string(list.cells[i].value(d)) + " |";
+        for (size_t d = 0; d < dimensions.size(); ++d) t.append(" ").append(list.cells[i].value(d)).append(" |");
         t += results[i].passed ? " passes |\n" : " fails |\n";
     }
     return t;
