@@ -12,7 +12,7 @@
 # Exit status: 0 if every mutation was caught, 1 otherwise, 2 on bad usage or a dirty tree.
 #
 # Not run in CI: it rebuilds and runs 15 test programs 28 times. On 2 cores with ccache warm a
-# full run takes 1 to 3 minutes (the total time is printed at the end); --only N runs the Nth
+# full run takes 1 to 4 minutes (the total time is printed at the end); --only N runs the Nth
 # mutation (1-based, counting mutation lines only) in seconds. See also tests/README.md.
 #
 # Usage: scripts/mutation_check.sh [--list FILE] [--only N] [--build-dir DIR] [--timeout SECONDS]
