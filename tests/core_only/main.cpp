@@ -1,13 +1,13 @@
 // Links tpmtls_core alone (tests/CMakeLists.txt): if the protocol core needed TSS2, sockets or
 // another room, this program would not link. It runs one full handshake between two in-memory
 // Connections (certificate, CertificateVerify, Finished), then application data both ways.
-// The PKI is fixed: a P-256 root and a "localhost" leaf valid until 2125, made with openssl:
-//   openssl ecparam -name prime256v1 -genkey -noout -out ca.key
-//   openssl req -x509 -new -key ca.key -sha256 -days 36500 -subj "/CN=core-only test root"
-//     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-//   (leaf: SAN DNS:localhost, keyUsage digitalSignature, EKU serverAuth, signed by the root)
+// The PKI is made fresh by tests/core_only/make_pki.sh (a ctest fixture) and named on the command
+// line: ROOT.pem LEAF.der LEAF.key. This program may read files; the core it links may not.
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,33 +22,12 @@ namespace {
 
 using namespace tpmtls;
 
-constexpr char root_pem[] = R"(-----BEGIN CERTIFICATE-----
-MIIBpDCCAUmgAwIBAgIUcZn4qKGnGbclE7w5MnJmDPhtOYcwCgYIKoZIzj0EAwIw
-HjEcMBoGA1UEAwwTY29yZS1vbmx5IHRlc3Qgcm9vdDAgFw0yNjEyMDgwMjA2MDha
-GA8yMTI2MTExNDAyMDYwOFowHjEcMBoGA1UEAwwTY29yZS1vbmx5IHRlc3Qgcm9v
-dDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABL+7G0MaqUyMx4dFfjomlaHEseKg
-BNRmdAd8hM7cPfQ5IjlcIY+w0Uza+S7MI8CdfE3fJKK6O+xEEY92pk5P/M2jYzBh
-MB0GA1UdDgQWBBSNUVnc3YpXIM2xlCmkZsaoHX5uLTAfBgNVHSMEGDAWgBSNUVnc
-3YpXIM2xlCmkZsaoHX5uLTAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIB
-BjAKBggqhkjOPQQDAgNJADBGAiEAxiVy8vo9ocIwnWPNLvzmDc8zBo6KH68RJsSU
-dUI4FhgCIQCw5N+GcaOMbbl0zTI5KWrlpJjuf8OGqUJVrvfGUcz0gw==
------END CERTIFICATE-----)";
-constexpr char leaf_key_pem[] = R"(-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgRhLfImKO/0SmEcsb
-ejfDDnWznqXnfXUEUG2jaar4XeKhRANCAAQYVpmcGesNJNFzyorgL91BG5N+ZFM9
-v+Ud3pjjZ6DgBKogZGj07xU7WFGLIdWCcjgOyQY1OOrZXwhC4YZAeVN5
------END PRIVATE KEY-----)";
-constexpr char leaf_der_hex[] =
-    "308201c230820169a00302010202142a8b9ad835be143625cf4fa4b27e71f46c0070ab300a06082a8648ce3d04030230"
-    "1e311c301a06035504030c13636f72652d6f6e6c79207465737420726f6f743020170d3236313230383032303630385a"
-    "180f32313235303730323032303630385a30143112301006035504030c096c6f63616c686f73743059301306072a8648"
-    "ce3d020106082a8648ce3d030107034200041856999c19eb0d24d173ca8ae02fdd411b937e64533dbfe51dde98e367a0"
-    "e004aa206468f4ef153b58518b21d58272380ec9063538ead95f0842e18640795379a3818c30818930140603551d1104"
-    "0d300b82096c6f63616c686f7374300c0603551d130101ff04023000300e0603551d0f0101ff04040302078030130603"
-    "551d25040c300a06082b06010505070301301d0603551d0e0416041481a1ef5d45d89b48dba46d18ef2ba97bb6290d80"
-    "301f0603551d230418301680148d5159dcdd8a5720cdb19429a466c6a81d7e6e2d300a06082a8648ce3d040302034700"
-    "304402205668a23219e1ca8003d74dac735a9c95bd4e1a62ba2e03f75108b39847fcfedd0220467676a3ccf62d079a04"
-    "64a3d70969af378c5249bfbacfb134708c06ff508bcd";
+// The whole file, or nothing if it cannot be read.
+std::optional<Bytes> read_file(const char* path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
 
 int fail(const std::string& what) {
     std::fprintf(stderr, "core_only: %s\n", what.c_str());
@@ -67,12 +46,15 @@ void pump(Connection& client, Connection& server) {
 
 }  // namespace
 
-int main() {
-    auto anchors = TrustStore::from_pem_or_der(view(std::string_view(root_pem)));
+int main(int argc, char** argv) {
+    if (argc != 4) return fail("usage: tpmtls_core_only ROOT.pem LEAF.der LEAF.key (tests/core_only/make_pki.sh)");
+    const auto root_pem = read_file(argv[1]);
+    auto leaf = read_file(argv[2]);
+    const auto leaf_key = read_file(argv[3]);
+    if (!root_pem || !leaf || !leaf_key) return fail("cannot read the PKI files (run tests/core_only/make_pki.sh)");
+    auto anchors = TrustStore::from_pem_or_der(view(*root_pem));
     if (!anchors) return fail("root: " + anchors.error().to_string());
-    auto leaf = from_hex(leaf_der_hex);
-    if (!leaf) return fail("leaf hex");
-    auto signer = SoftwareSigner::from_key(view(std::string_view(leaf_key_pem)));
+    auto signer = SoftwareSigner::from_key(view(*leaf_key));
     if (!signer) return fail("key: " + signer.error().to_string());
 
     ClientConfig client_config;
